@@ -1,0 +1,3 @@
+"""AcademicHub: a self-hosted research radar."""
+
+__version__ = "0.1.0"
