@@ -82,13 +82,63 @@ def upgrade_schema(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest migration (workers refuse to run otherwise)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
+
+
 def downgrade_schema(url: str, revision: str) -> None:
     """Take the schema back to `revision`."""
     command.downgrade(alembic_config(url), revision)
 
 
-def try_advisory_lock(session: Session, key: int) -> bool:
-    """PostgreSQL: take a transaction-scoped advisory lock without waiting; elsewhere always True."""
-    if not is_postgres(session):
-        return True
-    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}).scalar())
+SOURCE_LOCK_NAMESPACE = 0x41480001  # first key of pg advisory locks taken on sources ("AH")
+
+
+@contextmanager
+def source_lock(engine: Engine, source_id: int) -> Iterator[bool]:
+    """Hold an exclusive, non-waiting lock on one source for a whole poll; yields whether we got it.
+
+    PostgreSQL: a session advisory lock on a dedicated connection, shared by every process and
+    machine using the database. SQLite: an flock on a file beside the database (one machine).
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            args = {"ns": SOURCE_LOCK_NAMESPACE, "id": source_id}
+            got = connection.execute(text("SELECT pg_try_advisory_lock(:ns, :id)"), args).scalar()
+            connection.commit()
+            try:
+                yield bool(got)
+            finally:
+                if got:
+                    connection.execute(text("SELECT pg_advisory_unlock(:ns, :id)"), args)
+                    connection.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield True
+        return
+    with _file_lock(Path(f"{database}.source-{source_id}.lock")) as got:
+        yield got
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[bool]:
+    import fcntl
+
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -62,3 +62,30 @@ class ParsedFeed(BaseModel):
     skip_days: list[str] = Field(default_factory=list)  # e.g. ["Saturday", "Sunday"]
     skip_hours: list[int] = Field(default_factory=list)
     kind: str | None = None  # detected: "arxiv", "rss", "atom"
+
+
+class PaperItem(BaseModel):
+    """A paper as the JSON API and pages show it (DESIGN's item shape)."""
+
+    id: str  # public key: the arXiv id, else "doi:<doi>"
+    title: str
+    authors: list[str]
+    abstract: str | None
+    source_label: str | None
+    sources: list[int]
+    published: date | None
+    url: str | None
+    pdf_url: str | None
+    categories: list[str]
+    announce_type: str | None
+    version: int | None
+    doi: str | None
+
+
+class PaperPage(BaseModel):
+    """One page of a filtered paper list."""
+
+    items: list[PaperItem]
+    total: int
+    total_is_estimate: bool = False
+    has_next: bool = False

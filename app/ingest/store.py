@@ -1,0 +1,333 @@
+"""Upsert parsed records into the database: one paper per canonical key, one listing per sighting.
+
+The caller owns the transaction (one per fetched document), so a crash mid-document leaves the
+database as it was. The version rules are decided by `plan_paper_write`, a pure function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.ingest.text import author_match_key
+from app.models import (
+    AnnouncementDay,
+    Author,
+    Category,
+    Paper,
+    PaperAuthor,
+    PaperCategory,
+    PaperListing,
+)
+from app.schemas import PaperRecord
+
+CHUNK = 500  # bound IN (...) lists well below SQLite's variable limit
+FIRST_ANNOUNCEMENT_TYPES = {"new", "cross", None}
+# Fields copied from a record onto a paper; `None` in a record never blanks a stored value.
+PAPER_FIELDS = (
+    "title",
+    "abstract",
+    "abstract_html",
+    "doi",
+    "submitted_at",
+    "updated_at",
+    "url",
+    "pdf_url",
+    "comments",
+    "journal_ref",
+    "license",
+)
+
+
+@dataclass
+class StoreResult:
+    """What one document changed."""
+
+    entries_seen: int = 0
+    papers_new: int = 0
+    papers_updated: int = 0
+    listings_new: int = 0
+    paper_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoredPaper:
+    """The few stored columns the version rules need."""
+
+    id: int
+    arxiv_id: str | None
+    doi: str | None
+    version: int | None
+    published_on: date | None
+    missing: frozenset[str]
+
+
+def plan_paper_write(stored: StoredPaper, record: PaperRecord) -> dict[str, object]:
+    """Column updates a record earns: a newer version rewrites, an equal one fills blanks."""
+    newer = (record.version or 0) > (stored.version or 0)
+    values: dict[str, object] = {}
+    for name in PAPER_FIELDS:
+        value = getattr(record, name)
+        if value is not None and (newer or name in stored.missing):
+            values[name] = value
+    if newer:
+        values["version"] = record.version
+        if record.announce_type:
+            values["announce_type"] = record.announce_type
+        if record.categories:
+            values["primary_category"] = record.categories[0]
+            values["source_label"] = arxiv_label(record.categories[0])
+    first_day = _first_announcement_day(record)
+    if first_day and (stored.published_on is None or first_day < stored.published_on):
+        values["published_on"] = first_day
+    if record.arxiv_id and not stored.arxiv_id:
+        values["arxiv_id"] = record.arxiv_id
+        values["key"] = record.canonical_key
+    return values
+
+
+def arxiv_label(primary_category: str) -> str:
+    """The seed page's source label, e.g. "arXiv (CS.AI)"."""
+    return f"arXiv ({primary_category.upper()})"
+
+
+def _first_announcement_day(record: PaperRecord) -> date | None:
+    if record.announce_type in FIRST_ANNOUNCEMENT_TYPES and record.announced_on:
+        return record.announced_on
+    return None
+
+
+def upsert_papers(
+    session: Session,
+    records: Sequence[PaperRecord],
+    *,
+    source_id: int,
+    source_label: str,
+    now: datetime,
+    origin: str = "feed",
+) -> StoreResult:
+    """Store one document's records: new papers, newer versions in place, a listing for each."""
+    records = _newest_per_key(records)
+    result = StoreResult(entries_seen=len(records))
+    stored = _load_stored(session, records)
+    fresh = [r for r in records if r.canonical_key not in stored]
+    created = _insert_papers(session, fresh, source_label, now)
+    if fresh:
+        stored.update(_load_stored(session, fresh))
+    result.papers_new = len(created)
+    rewrite = [(stored[r.canonical_key].id, r) for r in fresh if r.canonical_key in created]
+    for record in records:
+        if record.canonical_key in created:
+            continue
+        paper = stored[record.canonical_key]
+        values = plan_paper_write(paper, record)
+        if values:
+            values["modified_at"] = now
+            session.execute(update(Paper).where(Paper.id == paper.id).values(**values))
+            if "version" in values:
+                result.papers_updated += 1
+                rewrite.append((paper.id, record))
+    _write_bylines(session, rewrite)
+    ids = {r.canonical_key: stored[r.canonical_key].id for r in records}
+    result.listings_new = _insert_listings(session, records, ids, source_id, origin, now)
+    result.paper_ids = list(ids.values())
+    return result
+
+
+def record_announcement_day(
+    session: Session, source_id: int, day: date, origin: str, entries: int
+) -> None:
+    """Remember that a source's announcement for `day` was seen (for gap detection)."""
+    existing = session.get(AnnouncementDay, (source_id, day))
+    if existing is None:
+        session.add(AnnouncementDay(source_id=source_id, day=day, origin=origin, entries=entries))
+    else:
+        existing.entries = max(existing.entries, entries)
+
+
+def _newest_per_key(records: Sequence[PaperRecord]) -> list[PaperRecord]:
+    best: dict[str, PaperRecord] = {}
+    for record in records:
+        key = record.canonical_key
+        if key not in best or (record.version or 0) > (best[key].version or 0):
+            best[key] = record
+    return list(best.values())
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+_STORED_COLUMNS = (
+    Paper.id,
+    Paper.key,
+    Paper.arxiv_id,
+    Paper.doi,
+    Paper.version,
+    Paper.published_on,
+    *(getattr(Paper, name) for name in PAPER_FIELDS),
+)
+
+
+def _load_stored(session: Session, records: Sequence[PaperRecord]) -> dict[str, StoredPaper]:
+    """Stored papers by the records' canonical keys, matching by arXiv id, key, then DOI."""
+    found: dict[str, StoredPaper] = {}
+    keys = [r.canonical_key for r in records]
+    for chunk in _chunks(keys):
+        for row in session.execute(select(*_STORED_COLUMNS).where(Paper.key.in_(chunk))):
+            found[row.key] = _stored(row)
+    by_doi = [r for r in records if r.canonical_key not in found and r.doi]
+    dois = sorted({r.doi for r in by_doi})
+    doi_rows: dict[str, StoredPaper] = {}
+    for chunk in _chunks(dois):
+        for row in session.execute(select(*_STORED_COLUMNS).where(Paper.doi.in_(chunk))):
+            doi_rows.setdefault(row.doi, _stored(row))
+    for record in by_doi:
+        match = doi_rows.get(record.doi)
+        # Two different arXiv ids that claim one DOI stay two papers: a DOI never merges preprints.
+        if match and not (match.arxiv_id and record.arxiv_id):
+            found[record.canonical_key] = match
+    return found
+
+
+def _stored(row) -> StoredPaper:
+    missing = frozenset(name for name in PAPER_FIELDS if getattr(row, name) is None)
+    return StoredPaper(row.id, row.arxiv_id, row.doi, row.version, row.published_on, missing)
+
+
+def _insert_ignore(
+    session: Session, model, rows: list[dict], conflict: Sequence[str], returning=None
+) -> list:
+    """INSERT … ON CONFLICT DO NOTHING, so a concurrent writer's row is not an error.
+
+    With `returning`, gives that column of the rows this statement really inserted.
+    """
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).on_conflict_do_nothing(index_elements=list(conflict))
+    if returning is None:
+        session.execute(statement, rows)
+        return []
+    return list(session.scalars(statement.returning(returning), rows))
+
+
+def _insert_papers(
+    session: Session, records: list[PaperRecord], source_label: str, now: datetime
+) -> set[str]:
+    """Insert papers not stored yet; returns the keys this transaction created."""
+    rows = [_paper_row(r, source_label, now) for r in records]
+    return set(_insert_ignore(session, Paper, rows, ["key"], returning=Paper.key))
+
+
+def _paper_row(record: PaperRecord, source_label: str, now: datetime) -> dict[str, object]:
+    primary = record.categories[0] if record.categories else None
+    label = arxiv_label(primary) if record.arxiv_id and primary else source_label
+    first_day = record.announced_on or (record.submitted_at.date() if record.submitted_at else None)
+    row: dict[str, object] = {name: getattr(record, name) for name in PAPER_FIELDS}
+    row.update(
+        key=record.canonical_key,
+        arxiv_id=record.arxiv_id,
+        version=record.version,
+        announce_type=record.announce_type,
+        published_on=first_day,
+        primary_category=primary,
+        source_label=label,
+        created_at=now,
+        modified_at=now,
+    )
+    return row
+
+
+def _write_bylines(session: Session, papers: list[tuple[int, PaperRecord]]) -> None:
+    """Write authors and categories of new papers and of papers that got a newer version."""
+    with_authors = [(pid, r) for pid, r in papers if r.authors]
+    with_categories = [(pid, r) for pid, r in papers if r.categories]
+    author_ids = _ensure_authors(session, [a.name for _, r in with_authors for a in r.authors])
+    _ensure_categories(session, {c for _, r in with_categories for c in r.categories})
+    for chunk in _chunks([pid for pid, _ in with_authors]):
+        session.execute(delete(PaperAuthor).where(PaperAuthor.paper_id.in_(chunk)))
+    for chunk in _chunks([pid for pid, _ in with_categories]):
+        session.execute(delete(PaperCategory).where(PaperCategory.paper_id.in_(chunk)))
+    byline_rows = [
+        {
+            "paper_id": pid,
+            "position": position,
+            "author_id": author_ids[author_match_key(author.name)],
+            "affiliation": author.affiliation,
+        }
+        for pid, record in with_authors
+        for position, author in enumerate(record.authors)
+    ]
+    category_rows = [
+        {"paper_id": pid, "category": code, "position": position}
+        for pid, record in with_categories
+        for position, code in enumerate(dict.fromkeys(record.categories))
+    ]
+    if byline_rows:
+        session.execute(PaperAuthor.__table__.insert(), byline_rows)
+    if category_rows:
+        session.execute(PaperCategory.__table__.insert(), category_rows)
+
+
+def _ensure_authors(session: Session, names: list[str]) -> dict[str, int]:
+    """Author ids by match key, creating the authors not seen before (first spelling wins)."""
+    first_name: dict[str, str] = {}
+    for name in names:
+        first_name.setdefault(author_match_key(name), name)
+    keys = list(first_name)
+    ids: dict[str, int] = {}
+    for chunk in _chunks(keys):
+        statement = select(Author.match_key, Author.id).where(Author.match_key.in_(chunk))
+        ids.update((key, id_) for key, id_ in session.execute(statement))
+    missing = [{"name": first_name[k], "match_key": k} for k in keys if k not in ids]
+    if missing:
+        _insert_ignore(session, Author, missing, ["match_key"])
+        for chunk in _chunks([row["match_key"] for row in missing]):
+            statement = select(Author.match_key, Author.id).where(Author.match_key.in_(chunk))
+            ids.update((key, id_) for key, id_ in session.execute(statement))
+    return ids
+
+
+def _ensure_categories(session: Session, codes: set[str]) -> None:
+    if codes:
+        _insert_ignore(session, Category, [{"code": c} for c in sorted(codes)], ["code"])
+
+
+def _insert_listings(
+    session: Session,
+    records: list[PaperRecord],
+    ids: dict[str, int],
+    source_id: int,
+    origin: str,
+    now: datetime,
+) -> int:
+    """Add one listing per (paper, source, day) not recorded yet; returns how many were new."""
+    wanted = {(ids[r.canonical_key], r.announced_on): r for r in records}
+    existing: set[tuple[int, date | None]] = set()
+    for chunk in _chunks(sorted({pid for pid, _ in wanted})):
+        statement = select(PaperListing.paper_id, PaperListing.listed_on).where(
+            PaperListing.source_id == source_id, PaperListing.paper_id.in_(chunk)
+        )
+        existing.update((pid, day) for pid, day in session.execute(statement))
+    rows = [
+        {
+            "paper_id": pid,
+            "source_id": source_id,
+            "listed_on": day,
+            "announce_type": record.announce_type,
+            "version": record.version,
+            "origin": origin,
+            "created_at": now,
+        }
+        for (pid, day), record in wanted.items()
+        if (pid, day) not in existing
+    ]
+    _insert_ignore(session, PaperListing, rows, ["paper_id", "source_id", "listed_on"])
+    return len(rows)

@@ -1,0 +1,49 @@
+"""Wiring: one process's engine, sessions, HTTP client, limiter and poller, built from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db import make_engine, make_session_factory
+from app.ingest.fetch import make_client
+from app.ingest.poll import Poller
+from app.ingest.ratelimit import HostLimiter
+
+
+@dataclass
+class Services:
+    """Built lazily, so `academichub sources list` never opens an HTTP client."""
+
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.resolved_database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    @cached_property
+    def http(self) -> httpx.Client:
+        return make_client(self.settings.user_agent)
+
+    @cached_property
+    def limiter(self) -> HostLimiter:
+        return HostLimiter(self.sessions)
+
+    @cached_property
+    def poller(self) -> Poller:
+        return Poller(self.engine, self.sessions, self.http, self.limiter)
+
+    def close(self) -> None:
+        if "http" in self.__dict__:
+            self.http.close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()

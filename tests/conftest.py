@@ -1,0 +1,92 @@
+"""Shared fixtures: a real database built from the migrations, on SQLite and PostgreSQL.
+
+Every test that asks for `db_url` runs once per database: SQLite always, PostgreSQL when
+ACADEMICHUB_TEST_DATABASE_URL is set (CI sets it). Tables are emptied after each test, because the
+code under test owns its transactions and commits them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import normalise_database_url
+from app.db import make_engine, make_session_factory, upgrade_schema
+from app.models import Base
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PG_URL_ENV = "ACADEMICHUB_TEST_DATABASE_URL"
+
+
+def _database_params() -> list:
+    params = [pytest.param("sqlite", id="sqlite")]
+    if os.environ.get(PG_URL_ENV):
+        params.append(pytest.param("postgresql", id="postgresql"))
+    return params
+
+
+@pytest.fixture(scope="session")
+def _schemas(tmp_path_factory) -> dict[str, str]:
+    """Database URLs per backend, each migrated from empty to head once per test session."""
+    urls = {"sqlite": f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"}
+    if os.environ.get(PG_URL_ENV):
+        pg_url = normalise_database_url(os.environ[PG_URL_ENV])
+        _drop_everything(pg_url)
+        urls["postgresql"] = pg_url
+    for url in urls.values():
+        upgrade_schema(url)
+    return urls
+
+
+def _drop_everything(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=_database_params())
+def db_url(request, _schemas) -> Iterator[str]:
+    """A migrated database's URL; its rows are removed after the test."""
+    url = _schemas[request.param]
+    yield url
+    _empty_tables(url)
+
+
+def _empty_tables(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(db_url) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def fixture_bytes():
+    """Read a recorded document from tests/fixtures by relative path."""
+
+    def read(relative: str) -> bytes:
+        return (FIXTURES / relative).read_bytes()
+
+    return read
+
+
+pytest_plugins = ["tests.support.loopback"]
