@@ -73,8 +73,10 @@ class Poller:
         client: httpx.Client,
         limiter: HostLimiter,
         clock: Clock = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
+        self.sleep = sleep
         self.sessions = session_factory
         self.client = client
         self.limiter = limiter
@@ -145,6 +147,7 @@ class Poller:
                 source.url,
                 etag=source.etag,
                 last_modified=source.last_modified,
+                sleep=self.sleep,
                 before_request=lambda: self.limiter.wait(source.url),
             )
         except FetchError as error:
