@@ -21,7 +21,6 @@ from app.ingest.fetch import (
     parse_max_age,
     parse_retry_after,
 )
-from tests.support import loopback
 from tests.support.loopback import LoopbackServer, Response, refused_port
 
 # Until tests/conftest.py imports it for everyone.

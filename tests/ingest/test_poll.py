@@ -32,15 +32,23 @@ class Harness:
         self.sessions = session_factory
         self.server = server
         self.sleeps: list[float] = []
-        self.client = make_client("AcademicHub-test/1 (mailto:test@example.org)",
-                                  read_timeout=read_timeout)
-        self.poller = Poller(engine, session_factory, self.client, HostLimiter(session_factory),
-                             clock=lambda: NOW, sleep=self.sleeps.append)
+        self.client = make_client(
+            "AcademicHub-test/1 (mailto:test@example.org)", read_timeout=read_timeout
+        )
+        self.poller = Poller(
+            engine,
+            session_factory,
+            self.client,
+            HostLimiter(session_factory),
+            clock=lambda: NOW,
+            sleep=self.sleeps.append,
+        )
 
     def source(self, path: str, kind: str = "arxiv") -> int:
         with transaction(self.sessions) as session:
-            return add_source(session, self.server.url(path), kind=kind, label=path,
-                              every_minutes=60, now=NOW).id
+            return add_source(
+                session, self.server.url(path), kind=kind, label=path, every_minutes=60, now=NOW
+            ).id
 
     def count(self, model) -> int:
         with self.sessions() as session:
@@ -52,8 +60,11 @@ class Harness:
 
     def runs(self, source_id: int) -> list[PollRun]:
         with self.sessions() as session:
-            return list(session.scalars(
-                select(PollRun).where(PollRun.source_id == source_id).order_by(PollRun.id)))
+            return list(
+                session.scalars(
+                    select(PollRun).where(PollRun.source_id == source_id).order_by(PollRun.id)
+                )
+            )
 
 
 @pytest.fixture
@@ -64,8 +75,12 @@ def harness(engine, session_factory, loopback_server):
 
 
 def test_first_poll_stores_every_item_then_304_changes_nothing(harness, fixture_bytes):
-    harness.server.add("/rss/all", fixture_bytes(ALL_ARCHIVES), etag='"v1"',
-                       last_modified="Thu, 28 Nov 2024 14:47:20 GMT")
+    harness.server.add(
+        "/rss/all",
+        fixture_bytes(ALL_ARCHIVES),
+        etag='"v1"',
+        last_modified="Thu, 28 Nov 2024 14:47:20 GMT",
+    )
     source_id = harness.source("/rss/all")
     first = harness.poller.poll_source(source_id)
     assert first.status == "ok" and first.entries_seen == 1504
@@ -93,20 +108,26 @@ def test_same_body_again_without_validators_is_unchanged(harness, fixture_bytes)
 
 
 def test_429_with_retry_after_is_waited_out(harness, fixture_bytes):
-    harness.server.add_sequence("/rss/cs.AI", [
-        Response(status=429, headers={"Retry-After": "7"}),
-        Response(body=fixture_bytes(THREE_ITEMS)),
-    ])
+    harness.server.add_sequence(
+        "/rss/cs.AI",
+        [
+            Response(status=429, headers={"Retry-After": "7"}),
+            Response(body=fixture_bytes(THREE_ITEMS)),
+        ],
+    )
     outcome = harness.poller.poll_source(harness.source("/rss/cs.AI"))
     assert outcome.status == "ok" and outcome.papers_new == 3
     assert harness.sleeps == [7.0]
 
 
 def test_persistent_500_backs_off_and_keeps_what_was_stored(harness, fixture_bytes):
-    harness.server.add_sequence("/rss/cs.AI", [
-        Response(body=fixture_bytes(THREE_ITEMS)),
-        Response(status=500, body=b"oops"),
-    ])
+    harness.server.add_sequence(
+        "/rss/cs.AI",
+        [
+            Response(body=fixture_bytes(THREE_ITEMS)),
+            Response(status=500, body=b"oops"),
+        ],
+    )
     source_id = harness.source("/rss/cs.AI")
     harness.poller.poll_source(source_id)
     failed = harness.poller.poll_source(source_id)

@@ -36,8 +36,16 @@ def record(arxiv_id="2411.17700", version=1, **fields) -> PaperRecord:
 def sources(session_factory) -> tuple[int, int]:
     with transaction(session_factory) as session:
         made = [
-            Source(label=label, kind="arxiv", url=f"https://rss.arxiv.org/rss/{label}",
-                   interval_minutes=60, created_at=NOW, enabled=True, status="new", failures=0)
+            Source(
+                label=label,
+                kind="arxiv",
+                url=f"https://rss.arxiv.org/rss/{label}",
+                interval_minutes=60,
+                created_at=NOW,
+                enabled=True,
+                status="new",
+                failures=0,
+            )
             for label in ("cs.AI", "cs.LG")
         ]
         session.add_all(made)
@@ -70,7 +78,9 @@ def test_new_paper_with_authors_categories_and_listing(session_factory, sources)
         names = session.scalars(
             select(Author.name).join(PaperAuthor).order_by(PaperAuthor.position)
         ).all()
-        cats = session.scalars(select(PaperCategory.category).order_by(PaperCategory.position)).all()
+        cats = session.scalars(
+            select(PaperCategory.category).order_by(PaperCategory.position)
+        ).all()
     assert names == ["Benjamin Rémy", "Zichen Liu"]
     assert cats == ["cs.AI", "cs.LG"]
 
@@ -78,8 +88,12 @@ def test_new_paper_with_authors_categories_and_listing(session_factory, sources)
 def test_same_document_twice_changes_nothing(session_factory, sources):
     store(session_factory, [record(), record("2411.00001")], sources[0])
     before = paper(session_factory).modified_at
-    again = store(session_factory, [record(), record("2411.00001")], sources[0],
-                  now=datetime(2024, 11, 28, 9, tzinfo=UTC))
+    again = store(
+        session_factory,
+        [record(), record("2411.00001")],
+        sources[0],
+        now=datetime(2024, 11, 28, 9, tzinfo=UTC),
+    )
     assert (again.papers_new, again.papers_updated, again.listings_new) == (0, 0, 0)
     assert count(session_factory, Paper) == 2 and count(session_factory, PaperListing) == 2
     assert paper(session_factory).modified_at == before
@@ -100,8 +114,14 @@ def test_replacement_updates_in_place_and_keeps_first_day(session_factory, sourc
     later = date(2024, 12, 3)
     result = store(
         session_factory,
-        [record(version=2, announce_type="replace", announced_on=later,
-                authors=[AuthorRecord(name="Zichen Liu")])],
+        [
+            record(
+                version=2,
+                announce_type="replace",
+                announced_on=later,
+                authors=[AuthorRecord(name="Zichen Liu")],
+            )
+        ],
         sources[0],
     )
     assert result.papers_updated == 1 and result.listings_new == 1
@@ -125,16 +145,23 @@ def test_older_or_equal_version_never_overwrites(session_factory, sources):
 
 def test_missing_field_never_blanks_but_fills_blanks(session_factory, sources):
     store(session_factory, [record(doi="10.1/x", journal_ref="J. Foo 1")], sources[0])
-    store(session_factory, [record(version=2, doi=None, journal_ref=None, abstract=None)], sources[0])
+    store(
+        session_factory, [record(version=2, doi=None, journal_ref=None, abstract=None)], sources[0]
+    )
     stored = paper(session_factory)
-    assert (stored.doi, stored.journal_ref, stored.abstract) == ("10.1/x", "J. Foo 1", "Abstract v1")
+    assert (stored.doi, stored.journal_ref, stored.abstract) == (
+        "10.1/x",
+        "J. Foo 1",
+        "Abstract v1",
+    )
     store(session_factory, [record(version=2, comments="12 pages")], sources[1])
     assert paper(session_factory).comments == "12 pages"
 
 
 def test_doi_match_is_the_same_paper(session_factory, sources):
-    journal = PaperRecord(doi="10.1103/physrevd.1.1", guid="j-1", title="Journal version",
-                          announced_on=DAY)
+    journal = PaperRecord(
+        doi="10.1103/physrevd.1.1", guid="j-1", title="Journal version", announced_on=DAY
+    )
     store(session_factory, [journal], sources[0])
     result = store(session_factory, [record(doi="10.1103/physrevd.1.1")], sources[1])
     assert result.papers_new == 0 and count(session_factory, Paper) == 1
@@ -154,18 +181,29 @@ def test_duplicates_inside_one_document_keep_the_newest(session_factory, sources
 
 
 def test_author_match_key_joins_spellings(session_factory, sources):
-    store(session_factory, [record("2411.00001", authors=[AuthorRecord(name="José Martínez-García")])],
-          sources[0])
-    store(session_factory, [record("2411.00002", authors=[AuthorRecord(name="Jose Martinez Garcia")])],
-          sources[0])
+    store(
+        session_factory,
+        [record("2411.00001", authors=[AuthorRecord(name="José Martínez-García")])],
+        sources[0],
+    )
+    store(
+        session_factory,
+        [record("2411.00002", authors=[AuthorRecord(name="Jose Martinez Garcia")])],
+        sources[0],
+    )
     assert count(session_factory, Author) == 1
 
 
 def test_crash_mid_document_leaves_database_as_before(session_factory, sources):
     store(session_factory, [record()], sources[0])
     with pytest.raises(RuntimeError), transaction(session_factory) as session:
-        upsert_papers(session, [record("2411.00009"), record(version=5)], source_id=sources[0],
-                      source_label="arXiv", now=NOW)
+        upsert_papers(
+            session,
+            [record("2411.00009"), record(version=5)],
+            source_id=sources[0],
+            source_label="arXiv",
+            now=NOW,
+        )
         raise RuntimeError("crash after the upsert, before commit")
     assert count(session_factory, Paper) == 1 and paper(session_factory).version == 1
 

@@ -36,22 +36,56 @@ def paper(arxiv_id: str, authors: list[str], categories: list[str], day: date, *
 @pytest.fixture
 def seeded(session_factory):
     with transaction(session_factory) as session:
-        ai = Source(label="arXiv cs.AI", kind="arxiv", url="https://rss.arxiv.org/rss/cs.AI",
-                    interval_minutes=60, created_at=NOW, enabled=True, status="ok", failures=0)
-        lg = Source(label="arXiv cs.LG", kind="arxiv", url="https://rss.arxiv.org/rss/cs.LG",
-                    interval_minutes=60, created_at=NOW, enabled=True, status="ok", failures=0)
+        ai = Source(
+            label="arXiv cs.AI",
+            kind="arxiv",
+            url="https://rss.arxiv.org/rss/cs.AI",
+            interval_minutes=60,
+            created_at=NOW,
+            enabled=True,
+            status="ok",
+            failures=0,
+        )
+        lg = Source(
+            label="arXiv cs.LG",
+            kind="arxiv",
+            url="https://rss.arxiv.org/rss/cs.LG",
+            interval_minutes=60,
+            created_at=NOW,
+            enabled=True,
+            status="ok",
+            failures=0,
+        )
         session.add_all([ai, lg])
         session.flush()
         records = [
-            paper("2411.00001", ["Zichen Liu", "José Martínez-García"], ["cs.AI"], date(2024, 11, 27)),
-            paper("2411.00002", ["Zichen Li"], ["cs.AI", "cs.LG"], date(2024, 11, 28),
-                  doi="10.1000/xyz"),
-            paper("hep-th/9901001", ["Edward Witten"], ["hep-th"], date(2024, 11, 28),
-                  version=3, announce_type="replace"),
+            paper(
+                "2411.00001", ["Zichen Liu", "José Martínez-García"], ["cs.AI"], date(2024, 11, 27)
+            ),
+            paper(
+                "2411.00002",
+                ["Zichen Li"],
+                ["cs.AI", "cs.LG"],
+                date(2024, 11, 28),
+                doi="10.1000/xyz",
+            ),
+            paper(
+                "hep-th/9901001",
+                ["Edward Witten"],
+                ["hep-th"],
+                date(2024, 11, 28),
+                version=3,
+                announce_type="replace",
+            ),
         ]
         upsert_papers(session, records, source_id=ai.id, source_label="arXiv", now=NOW)
-        upsert_papers(session, [records[1].model_copy(update={"announce_type": "cross"})],
-                      source_id=lg.id, source_label="arXiv", now=NOW)
+        upsert_papers(
+            session,
+            [records[1].model_copy(update={"announce_type": "cross"})],
+            source_id=lg.id,
+            source_label="arXiv",
+            now=NOW,
+        )
         return {"ai": ai.id, "lg": lg.id}
 
 
@@ -80,8 +114,19 @@ def test_every_paper_without_filters_newest_first(client, seeded):
 def test_item_shape(client, seeded):
     item = client.get("/api/papers/2411.00002").json()
     assert set(item) == {
-        "id", "title", "authors", "abstract", "source_label", "sources", "published", "url",
-        "pdf_url", "categories", "announce_type", "version", "doi",
+        "id",
+        "title",
+        "authors",
+        "abstract",
+        "source_label",
+        "sources",
+        "published",
+        "url",
+        "pdf_url",
+        "categories",
+        "announce_type",
+        "version",
+        "doi",
     }
     assert item["authors"] == ["Zichen Li"]
     assert item["source_label"] == "arXiv (CS.AI)"

@@ -1,0 +1,1 @@
+"""Ingest: fetch documents, parse them into records, store them."""
