@@ -280,8 +280,8 @@ def cmd_serve(args, services: Services) -> int:
 def cmd_worker(args, services: Services) -> int:
     from app.scheduler import build_scheduler
 
-    _configure_logging()
     _ensure_schema(services)
+    _configure_logging()
     scheduler = build_scheduler(services)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

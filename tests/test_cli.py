@@ -125,6 +125,43 @@ def test_two_pollers_never_poll_the_same_source_at_once(
         assert connection.scalar(select(func.count()).select_from(PollRun)) == 1
 
 
+def test_two_workers_never_poll_the_same_source_at_once(
+    cli_env, loopback_server, fixture_bytes, engine
+):
+    loopback_server.add("/slow", fixture_bytes(THREE_ITEMS), delay=3.0)
+    added = run(cli_env, "sources", "add", loopback_server.url("/slow"), "--kind", "arxiv")
+    assert added.returncode == 0
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app", "worker"],
+            env=cli_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                done = connection.scalar(
+                    select(func.count()).select_from(PollRun).where(PollRun.status == "ok")
+                )
+            if done:
+                break
+            time.sleep(0.2)
+        time.sleep(2.0)  # room for a second, overlapping poll to show up if the lock failed
+    finally:
+        for worker in workers:
+            worker.terminate()
+        outputs = [worker.communicate(timeout=30)[1] for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers), outputs
+    assert len(loopback_server.requests_to("/slow")) == 1
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(PollRun)) == 1
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -157,3 +194,51 @@ def test_serve_with_two_workers_runs_one_scheduler(cli_env):
         _, stderr = process.communicate(timeout=30)
     assert stderr.count("Scheduler started") == 1, stderr
     assert stderr.count("Started server process") == 2, stderr
+
+
+def test_worker_polls_due_sources_and_stops_cleanly(
+    cli_env, loopback_server, fixture_bytes, engine
+):
+    loopback_server.add("/rss/cs.AI", fixture_bytes(THREE_ITEMS))
+    assert (
+        run(
+            cli_env, "sources", "add", loopback_server.url("/rss/cs.AI"), "--kind", "arxiv"
+        ).returncode
+        == 0
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "worker"],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                if connection.scalar(
+                    select(func.count()).select_from(PollRun).where(PollRun.status == "ok")
+                ):
+                    break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the worker never polled the due source")
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert len(loopback_server.requests_to("/rss/cs.AI")) == 1
+
+
+def test_worker_refuses_an_outdated_schema(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACADEMICHUB_")}
+    env.update(
+        ACADEMICHUB_DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}",
+        ACADEMICHUB_DATA_DIR=str(tmp_path / "data"),
+    )
+    result = run(env, "worker")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: the database schema is not up to date; run `academichub db upgrade`"
+    )

@@ -203,3 +203,37 @@ def test_due_sources(harness, fixture_bytes):
     assert harness.poller.due_source_ids() == [source_id]
     harness.poller.poll_source(source_id)
     assert harness.poller.due_source_ids() == []
+
+
+FAILURES = {
+    "429 with a long Retry-After": Response(status=429, headers={"Retry-After": "3600"}),
+    "500": Response(status=500, body=b"internal error"),
+    "slow past the read timeout": Response(body=b"<rss/>", delay=2.0),
+    "oversized": Response(stream_size=30 * 1024 * 1024, chunked=True),
+    "redirect loop": Response(status=302, headers={"Location": "/rss/cs.AI"}),
+    "HTML challenge page": Response(body=b"<!DOCTYPE html><html><title>Just a moment</title>"),
+}
+
+
+@pytest.mark.parametrize("failure", list(FAILURES), ids=list(FAILURES))
+def test_a_failure_after_a_good_poll_loses_nothing(
+    engine, session_factory, loopback_server, fixture_bytes, failure
+):
+    harness = Harness(engine, session_factory, loopback_server, read_timeout=0.5)
+    good = Response(body=fixture_bytes(THREE_ITEMS), etag='"good"')
+    harness.server.add_sequence("/rss/cs.AI", [good, FAILURES[failure]])
+    source_id = harness.source("/rss/cs.AI")
+    assert harness.poller.poll_source(source_id).papers_new == 3
+    with session_factory() as session:
+        before = {p.arxiv_id: (p.title, p.version) for p in session.scalars(select(Paper))}
+    outcome = harness.poller.poll_source(source_id)
+    harness.client.close()
+    assert outcome.status == "error" and outcome.error
+    with session_factory() as session:
+        after = {p.arxiv_id: (p.title, p.version) for p in session.scalars(select(Paper))}
+    assert after == before and harness.count(PaperListing) == 3
+    row = harness.row(source_id)
+    assert row.etag == '"good"' and row.failures == 1 and row.last_error == outcome.error
+    assert row.next_poll_at > NOW
+    if failure.startswith("429"):
+        assert row.next_poll_at == NOW + timedelta(hours=1)
