@@ -29,6 +29,7 @@ from app.ingest.sources import (
     list_sources,
     remove_source,
 )
+from app.logs import configure_logging
 from app.services import Services
 
 
@@ -51,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {name}: {first['msg']}", file=sys.stderr)
         return 1
     services = Services(settings)
+    configure_logging(logging.ERROR)  # one-shot commands report through their own output
     try:
         return args.handler(args, services) or 0
     except (CommandError, SourceError) as error:
@@ -250,7 +252,7 @@ def cmd_serve(args, services: Services) -> int:
 
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
-    _configure_logging()
+    configure_logging(logging.INFO)
     upgrade_schema(services.settings.resolved_database_url)
     services.settings.resolved_secret_key()
     scheduler = None
@@ -281,7 +283,7 @@ def cmd_worker(args, services: Services) -> int:
     from app.scheduler import build_scheduler
 
     _ensure_schema(services)
-    _configure_logging()
+    configure_logging(logging.INFO)
     scheduler = build_scheduler(services)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -291,14 +293,6 @@ def cmd_worker(args, services: Services) -> int:
     stop.wait()
     scheduler.shutdown(wait=True)
     return 0
-
-
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
 
 
 def _export_settings(settings: Settings) -> None:

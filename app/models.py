@@ -55,6 +55,8 @@ class Source(Base):
     """A feed or API query we poll, with its HTTP validators and health."""
 
     __tablename__ = "sources"
+    # Source ids appear in URLs (`?source=3`): never hand a removed source's id to a new one.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     label: Mapped[str] = mapped_column(String(200))

@@ -59,6 +59,10 @@ def test_db_upgrade_and_sources_round_trip(cli_env, loopback_server):
     assert "AI" in table.stderr and table.stdout == ""
     assert run(cli_env, "sources", "remove", str(source["id"])).returncode == 0
     assert json.loads(run(cli_env, "sources", "list", "--json").stdout) == []
+    # A removed source's id is never handed to a new source (ids appear in URLs).
+    assert run(cli_env, "sources", "add", url).returncode == 0
+    [again_source] = json.loads(run(cli_env, "sources", "list", "--json").stdout)
+    assert again_source["id"] > source["id"]
 
 
 def test_category_names_and_defaults(cli_env):
