@@ -1,0 +1,1 @@
+"""Static assets served under /static (package data)."""

@@ -1,0 +1,1 @@
+"""Jinja2 templates, installed as package data (found through importlib.resources)."""
