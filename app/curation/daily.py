@@ -26,10 +26,17 @@ class PaperFilters:
     q: str | None = None
     day: date | None = None
     page: int = 1
+    shuffle: int | None = None  # seed of a reproducible random draw
 
     @property
     def is_empty(self) -> bool:
+        """No filter that narrows the set (`page` and `shuffle` do not narrow)."""
         return not (self.authors or self.categories or self.sources or self.q or self.day)
+
+    @property
+    def spans_all_days(self) -> bool:
+        """Author, category, source and query filters cover every day unless `day` narrows."""
+        return bool(self.authors or self.categories or self.sources or self.q)
 
 
 def public_paper_id(arxiv_id: str | None, doi: str | None, key: str) -> str:
@@ -91,6 +98,30 @@ def _count(session: Session, filters: PaperFilters) -> tuple[int, bool]:
     if filters.is_empty:
         return session.scalar(select(func.max(Paper.id))) or count, True
     return count, True
+
+
+def latest_day(session: Session) -> date | None:
+    """The newest announcement day that has listings (the Curated Daily default)."""
+    return session.scalar(select(func.max(PaperListing.listed_on)))
+
+
+def adjacent_days(session: Session, day: date) -> tuple[date | None, date | None]:
+    """The nearest earlier and later days with listings, for day navigation."""
+    earlier = session.scalar(
+        select(func.max(PaperListing.listed_on)).where(PaperListing.listed_on < day)
+    )
+    later = session.scalar(
+        select(func.min(PaperListing.listed_on)).where(PaperListing.listed_on > day)
+    )
+    return earlier, later
+
+
+def data_version(session: Session) -> str:
+    """Changes whenever papers or listings change: the basis of ETag / Last-Modified."""
+    papers = session.execute(select(func.max(Paper.modified_at), func.max(Paper.id))).one()
+    listings = session.scalar(select(func.max(PaperListing.id)))
+    stamp = papers[0].isoformat() if papers[0] else "-"
+    return f"{stamp}/{papers[1] or 0}/{listings or 0}"
 
 
 def get_paper(session: Session, public_id: str) -> PaperItem | None:
