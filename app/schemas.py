@@ -80,6 +80,10 @@ class PaperItem(BaseModel):
     announce_type: str | None
     version: int | None
     doi: str | None
+    # For pages only; excluded from the JSON API, whose item shape DESIGN fixes.
+    comments: str | None = Field(default=None, exclude=True)
+    journal_ref: str | None = Field(default=None, exclude=True)
+    abstract_html: str | None = Field(default=None, exclude=True)
 
 
 class PaperPage(BaseModel):

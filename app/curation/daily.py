@@ -182,4 +182,7 @@ def _item(paper: Paper, authors: list[str], categories: list[str], sources: list
         announce_type=paper.announce_type,
         version=paper.version,
         doi=paper.doi,
+        comments=paper.comments,
+        journal_ref=paper.journal_ref,
+        abstract_html=paper.abstract_html,
     )
