@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.ingest.arxiv import detect_kind, parse_arxiv_api, parse_arxiv_feed
+from app.ingest.arxiv import FeedParseError, detect_kind, parse_arxiv_api, parse_arxiv_feed
+from app.ingest.journals import parse_journal_feed
 from app.schemas import ParsedFeed
 
 OPENSEARCH_NS = b"http://a9.com/-/spec/opensearch/1.1/"
@@ -13,12 +14,23 @@ class UnsupportedDocumentError(ValueError):
 
 
 def parse_document(kind: str, body: bytes) -> ParsedFeed:
-    """Parse by content, not by label: anything carrying arXiv's marks gets arXiv normalisation."""
-    if detect_kind(body) == "arxiv" or kind == "arxiv":
+    """Parse by content, not by label: anything carrying arXiv's marks gets arXiv normalisation.
+
+    Every other RSS 1.0/RDF, RSS 2.0 or Atom document is a journal feed. The journal parser also
+    takes what the root sniff rejects, so an HTML challenge page or a broken document gets its
+    clearer error (JournalFeedError, a ValueError) and odd-but-readable feeds still parse.
+    """
+    try:
+        detected = detect_kind(body)
+    except FeedParseError:
+        detected = None
+    if detected == "arxiv" or kind == "arxiv":
         if OPENSEARCH_NS in body[:8192]:
             return parse_arxiv_api(body)
         return parse_arxiv_feed(body)
-    raise UnsupportedDocumentError(
-        f"documents of kind {kind!r} without arXiv content are not supported yet "
-        "(journal feeds arrive with the 'Beyond arXiv' work)"
-    )
+    if body.lstrip()[:1] in (b"{", b"["):
+        raise UnsupportedDocumentError(
+            f"JSON documents (kind {kind!r}) are not supported yet; journal sources must be "
+            "RSS, RDF or Atom feeds"
+        )
+    return parse_journal_feed(body)

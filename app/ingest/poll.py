@@ -175,8 +175,11 @@ class Poller:
             else None
         )
         with transaction(self.sessions) as session:
+            # Journal papers carry the journal's own name (the feed's title); arXiv papers are
+            # labelled by their primary category inside the store.
+            label = feed.title if feed.kind != "arxiv" and feed.title else source.label
             result = upsert_papers(
-                session, feed.records, source_id=source.id, source_label=source.label, now=now
+                session, feed.records, source_id=source.id, source_label=label, now=now
             )
             if feed.announced_on and is_arxiv_announcement_feed(source.url):
                 record_announcement_day(
