@@ -17,8 +17,15 @@ run: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 
+# axe-core for the browser tests (tests/browser/), pinned by its package-lock.json.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	touch $@
+
 # SQLite always; PostgreSQL too when ACADEMICHUB_TEST_DATABASE_URL is set (.ci/run sets it).
-test: install-dev
+# The browser tests need Debian's Chromium at /usr/bin/chromium (.ci/run installs it).
+test: install-dev $(AXE)
 	$(BIN)/pytest -q
 
 lint: install-dev

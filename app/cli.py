@@ -20,7 +20,13 @@ from pydantic import ValidationError
 
 from app.cli_output import print_poll_table, print_sources_table, progress_line, source_to_json
 from app.config import Settings, get_settings
-from app.db import downgrade_schema, schema_is_current, transaction, upgrade_schema
+from app.db import (
+    downgrade_schema,
+    rebuild_search_index,
+    schema_is_current,
+    transaction,
+    upgrade_schema,
+)
 from app.ingest.sources import (
     DEFAULT_CATEGORIES,
     SourceError,
@@ -93,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--json", action="store_true")
     poll.set_defaults(handler=cmd_poll)
 
+    index = commands.add_parser("index", help="the full-text index").add_subparsers(
+        metavar="ACTION"
+    )
+    rebuild = index.add_parser("rebuild", help="rebuild the full-text index from the papers")
+    rebuild.set_defaults(handler=cmd_index_rebuild)
+
     gaps = commands.add_parser("fill-gaps", help="fill missed arXiv announcement days now")
     gaps.add_argument("--json", action="store_true")
     gaps.set_defaults(handler=cmd_fill_gaps)
@@ -131,6 +143,13 @@ def cmd_db_up(args, services: Services) -> int:
 def cmd_db_down(args, services: Services) -> int:
     downgrade_schema(services.settings.resolved_database_url, args.revision)
     print(f"database schema downgraded to {args.revision}", file=sys.stderr)
+    return 0
+
+
+def cmd_index_rebuild(args, services: Services) -> int:
+    _ensure_schema(services)
+    papers = rebuild_search_index(services.engine)
+    print(f"full-text index rebuilt over {papers} paper(s)", file=sys.stderr)
     return 0
 
 

@@ -122,7 +122,7 @@ class Paper(Base):
     journal_ref: Mapped[str | None] = mapped_column(Text)
     license: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Author(Base):

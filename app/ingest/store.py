@@ -122,6 +122,7 @@ def upsert_papers(
         stored.update(_load_stored(session, fresh))
     result.papers_new = len(created)
     rewrite = [(stored[r.canonical_key].id, r) for r in fresh if r.canonical_key in created]
+    touched = {paper_id for paper_id, _ in rewrite}
     for record in records:
         if record.canonical_key in created:
             continue
@@ -130,12 +131,21 @@ def upsert_papers(
         if values:
             values["modified_at"] = now
             session.execute(update(Paper).where(Paper.id == paper.id).values(**values))
+            touched.add(paper.id)
             if "version" in values:
                 result.papers_updated += 1
                 rewrite.append((paper.id, record))
     _write_bylines(session, rewrite)
     ids = {r.canonical_key: stored[r.canonical_key].id for r in records}
-    result.listings_new = _insert_listings(session, records, ids, source_id, origin, now)
+    listed = _insert_listings(session, records, ids, source_id, origin, now)
+    result.listings_new = len(listed)
+    # A new listing (a cross-list, a late day) changes what pages show: move modified_at so
+    # the data version behind Last-Modified moves too.
+    relisted = sorted(set(listed) - touched)
+    for chunk in _chunks(relisted):
+        session.execute(
+            update(Paper).where(one_of(session, Paper.id, chunk)).values(modified_at=now)
+        )
     result.paper_ids = list(ids.values())
     return result
 
@@ -319,8 +329,8 @@ def _insert_listings(
     source_id: int,
     origin: str,
     now: datetime,
-) -> int:
-    """Add one listing per (paper, source, day) not recorded yet; returns how many were new."""
+) -> list[int]:
+    """Add one listing per (paper, source, day) not recorded yet; returns the papers listed."""
     wanted = {(ids[r.canonical_key], r.announced_on): r for r in records}
     existing: set[tuple[int, date | None]] = set()
     for chunk in _chunks(sorted({pid for pid, _ in wanted})):
@@ -342,4 +352,4 @@ def _insert_listings(
         if (pid, day) not in existing
     ]
     _insert_ignore(session, PaperListing, rows, ["paper_id", "source_id", "listed_on"])
-    return len(rows)
+    return [row["paper_id"] for row in rows]

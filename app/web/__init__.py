@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from app import __version__
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
-from app.web import api
+from app.web import api, feeds, pages
+from app.web.conditional import ConditionalMiddleware
+from app.web.security import SecurityHeadersMiddleware
+from app.web.templating import STATIC_DIR, render_page
+from app.web.views import ErrorPage
+
+# Read views whose answers depend only on the data and the URL: they carry validators (ETag,
+# Last-Modified) and answer 304 (app.web.conditional).
+VALIDATED_EXACT = ("/", "/feeds/atom", "/api/papers")
+VALIDATED_PREFIXES = ("/papers/", "/authors/", "/api/papers/")
+ERROR_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application for `settings`; uvicorn calls it as a factory in each worker process."""
     settings = settings or get_settings()
-    engine = make_engine(settings.resolved_database_url)
+    # The web role only reads (DESIGN: web never fetches or writes papers).
+    engine = make_engine(settings.resolved_database_url, read_only=True)
     application = FastAPI(title="AcademicHub", version=__version__)
     application.state.settings = settings
     application.state.engine = engine
@@ -25,4 +40,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     application.include_router(api.router)
+    application.include_router(feeds.router)
+    application.include_router(pages.router)
+    application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    application.add_exception_handler(StarletteHTTPException, html_error_handler)
+    application.add_middleware(
+        ConditionalMiddleware,
+        exact=VALIDATED_EXACT,
+        prefixes=VALIDATED_PREFIXES,
+        session_factory=application.state.session_factory,
+    )
+    application.add_middleware(SecurityHeadersMiddleware)
     return application
+
+
+async def html_error_handler(request: Request, exc: StarletteHTTPException) -> Response:
+    """Errors outside /api as an HTML page saying what was wrong; the API keeps JSON."""
+    if request.url.path.startswith(("/api/", "/docs", "/redoc", "/openapi.json", "/healthz")):
+        return await http_exception_handler(request, exc)
+    title = ERROR_TITLES.get(exc.status_code, "Something went wrong")
+    message = exc.detail if isinstance(exc.detail, str) else title
+    if exc.status_code == 404 and message == "Not Found":
+        message = "There is no page at this address."
+    page = ErrorPage(exc.status_code, title, message)
+    return render_page("error.html", page, status_code=exc.status_code, headers=exc.headers)

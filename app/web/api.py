@@ -10,12 +10,13 @@ from app.web.deps import SessionDep, parse_filters
 
 router = APIRouter(prefix="/api")
 
-PAPER_FILTERS = frozenset({"author", "category", "source", "q", "day", "page"})
+PAPER_FILTERS = frozenset({"author", "category", "source", "q", "day", "shuffle", "page"})
 
 
 @router.get("/papers")
 def papers(request: Request, session: SessionDep) -> dict:
-    """Papers matching the filters (every paper when none), newest first, 50 a page."""
+    """Papers matching the filters (every paper when none), 50 a page: newest first; a search by
+    relevance; a day in announcement order; `shuffle=SEED` in the seeded draw's order."""
     filters = parse_filters(request, PAPER_FILTERS)
     page = list_papers(session, filters)
     next_url = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
@@ -13,6 +14,10 @@ from app.curation.daily import PaperFilters
 
 MAX_PAGE = 10_000
 MAX_VALUE_LENGTH = 300
+MAX_SEED = 2**63  # shuffle seeds fit a signed 64-bit integer in any client
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+# Control characters other than whitespace: PostgreSQL refuses NUL in text, none belong in a filter.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -42,6 +47,8 @@ def parse_filters(request: Request, allowed: frozenset[str]) -> PaperFilters:
     for name, value in params.multi_items():
         if len(value) > MAX_VALUE_LENGTH:
             raise BadParameterError(f"{name} is longer than {MAX_VALUE_LENGTH} characters")
+        if _CONTROL.search(value):
+            raise BadParameterError(f"{name} must not contain control characters")
     return PaperFilters(
         authors=_texts(params.getlist("author"), "author"),
         categories=_texts(params.getlist("category"), "category"),
@@ -49,6 +56,7 @@ def parse_filters(request: Request, allowed: frozenset[str]) -> PaperFilters:
         q=_single(params.getlist("q"), "q"),
         day=_day(_single(params.getlist("day"), "day")),
         page=_integer(_single(params.getlist("page"), "page") or "1", "page", 1, MAX_PAGE),
+        shuffle=_seed(_single(params.getlist("shuffle"), "shuffle")),
     )
 
 
@@ -68,14 +76,18 @@ def _single(values: list[str], name: str) -> str | None:
 
 
 def _integer(value: str, name: str, minimum: int, maximum: int | None = None) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadParameterError(f"{name} must be a whole number, got {value!r}") from None
+    # ASCII digits only: int() would also take "1_000", " 7" and other scripts' digits.
+    if not _WHOLE_NUMBER.fullmatch(value):
+        raise BadParameterError(f"{name} must be a whole number, got {value!r}")
+    number = int(value)
     if number < minimum or (maximum is not None and number > maximum):
         bound = f"between {minimum} and {maximum}" if maximum else f"at least {minimum}"
         raise BadParameterError(f"{name} must be {bound}, got {number}")
     return number
+
+
+def _seed(value: str | None) -> int | None:
+    return None if value is None else _integer(value, "shuffle", 0, MAX_SEED)
 
 
 def _day(value: str | None) -> date | None:

@@ -214,3 +214,10 @@ def test_plan_is_pure_and_fills_only_blanks_for_equal_versions():
     assert plan == {"doi": "10.1/y"}
     newer = plan_paper_write(stored, record(version=3))
     assert newer["version"] == 3 and newer["title"] == "Title v3"
+
+
+def test_a_new_listing_moves_the_papers_modified_time(session_factory, sources):
+    store(session_factory, [record()], sources[0])
+    later = datetime(2024, 11, 29, 6, tzinfo=UTC)
+    store(session_factory, [record(announce_type="cross")], sources[1], now=later)
+    assert paper(session_factory).modified_at == later

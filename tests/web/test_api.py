@@ -174,7 +174,15 @@ def test_source_and_day_filters(client, seeded):
         ("source=abc", "source must be a whole number"),
         ("author=", "author must not be empty"),
         ("colour=red", "unknown parameter 'colour'"),
-        ("shuffle=42", "unknown parameter 'shuffle'"),
+        ("shuffle=abc", "shuffle must be a whole number"),
+        ("shuffle=1_000", "shuffle must be a whole number"),
+        ("shuffle=-1", "shuffle must be between 0 and 9223372036854775808"),
+        ("shuffle=9223372036854775809", "shuffle must be between 0 and 9223372036854775808"),
+        ("shuffle=1&shuffle=2", "shuffle may be given only once"),
+        ("shuffle=", "shuffle must not be empty"),
+        ("page=%EF%BC%92", "page must be a whole number"),
+        ("q=graph%00", "q must not contain control characters"),
+        ("author=Ada%01", "author must not contain control characters"),
         ("day=2024-11-28&day=2024-11-27", "day may be given only once"),
     ],
 )
@@ -193,3 +201,42 @@ def test_paging_links(client, session_factory, seeded):
     second = client.get(first["next"]).json()
     assert len(second["items"]) == 7 and second["next"] is None
     assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
+
+
+def test_q_searches_titles_and_abstracts(client, session_factory, seeded):
+    with transaction(session_factory) as session:
+        extra = [
+            paper("2412.00001", ["A B"], ["cs.AI"], date(2024, 12, 2), title="Quantum annealing"),
+            paper("2412.00002", ["A B"], ["cs.AI"], date(2024, 12, 2), title="Annealed graphs"),
+        ]
+        upsert_papers(session, extra, source_id=seeded["ai"], source_label="arXiv", now=NOW)
+    assert ids(client.get("/api/papers", params={"q": "quantum annealing"})) == ["2412.00001"]
+    assert sorted(ids(client.get("/api/papers", params={"q": "anneal"}))) == [
+        "2412.00001",
+        "2412.00002",
+    ]
+    assert len(ids(client.get("/api/papers", params={"q": "$\\alpha$"}))) == 5
+    assert ids(client.get("/api/papers", params={"q": "annealing", "day": "2024-11-28"})) == []
+
+
+@pytest.mark.parametrize("q", ["C++", "-", '"', "a OR", "NEAR(x", "title:x", "*", "\\", "'"])
+def test_hostile_queries_answer_200(client, seeded, q):
+    response = client.get("/api/papers", params={"q": q})
+    assert response.status_code == 200, response.text
+
+
+def test_shuffle_is_a_seeded_draw(client, session_factory, seeded):
+    with transaction(session_factory) as session:
+        many = [paper(f"2412.{n:05d}", ["A B"], ["cs.AI"], date(2024, 12, 2)) for n in range(1, 56)]
+        upsert_papers(session, many, source_id=seeded["ai"], source_label="arXiv", now=NOW)
+    first = client.get("/api/papers", params={"shuffle": 7}).json()
+    assert [i["id"] for i in first["items"]] == ids(client.get("/api/papers?shuffle=7"))
+    assert first["total"] == 58 and "shuffle=7" in first["next"]
+    second = client.get(first["next"]).json()
+    drawn = [i["id"] for i in first["items"] + second["items"]]
+    assert len(drawn) == len(set(drawn)) == 58 and second["next"] is None
+    assert ids(client.get("/api/papers?shuffle=8")) != [i["id"] for i in first["items"]]
+    for seed in ("0", "9223372036854775808"):
+        assert len(ids(client.get(f"/api/papers?shuffle={seed}"))) == 50
+    cats = ids(client.get("/api/papers", params={"shuffle": 7, "category": "cs.LG"}))
+    assert cats == ["2411.00002"]

@@ -1,0 +1,89 @@
+"""HTML pages: Curated Daily (`/`), one paper (`/papers/{id}`) and one author (`/authors/{name}`).
+
+Routes parse input, call one builder and render its typed page context (app.web.daily_view,
+app.web.views) with a template (app.web.templating).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.curation.daily import get_paper
+from app.web.daily_view import build_daily_page
+from app.web.deps import MAX_VALUE_LENGTH, BadParameterError, SessionDep, parse_filters
+from app.web.links import PAGE_FILTERS, ViewQuery, paper_href
+from app.web.render import readable_date
+from app.web.templating import STATIC_DIR, render_page
+from app.web.views import ErrorPage, build_author_page, build_paper_detail, make_card
+
+# Names other modules still import from here (app.web, app.web.feeds, bench/ceiling.py); their
+# homes are the modules above.
+__all__ = [
+    "PAGE_FILTERS",
+    "STATIC_DIR",
+    "ErrorPage",
+    "ViewQuery",
+    "build_daily_page",
+    "make_card",
+    "paper_href",
+    "readable_date",
+    "render_page",
+    "router",
+]
+
+router = APIRouter(include_in_schema=False)
+
+SEED_LIMIT = 1_000_000_000
+
+
+def new_seed() -> int:
+    """A fresh shuffle seed for the Shuffle link (app.js may draw its own on click)."""
+    return secrets.randbelow(SEED_LIMIT - 1) + 1
+
+
+def _blank_parameters_redirect(request: Request) -> Response | None:
+    # An emptied search box or date picker submits `q=` / `day=`; a form should not earn a 400,
+    # so such requests go to the same view without the blank field.
+    params = request.query_params.multi_items()
+    kept = [(k, v) for k, v in params if not (k in ("q", "day") and not v.strip())]
+    if len(kept) == len(params):
+        return None
+    return RedirectResponse(ViewQuery(tuple(kept)).href(request.url.path), status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def daily(request: Request, session: SessionDep) -> Response:
+    """Curated Daily: the latest announcement day, or any filtered or shuffled view."""
+    redirect = _blank_parameters_redirect(request)
+    if redirect is not None:
+        return redirect
+    filters = parse_filters(request, PAGE_FILTERS)
+    return render_page("daily.html", build_daily_page(session, filters, new_seed()))
+
+
+@router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
+def paper(paper_id: str, request: Request, session: SessionDep) -> Response:
+    """One paper by its public id (`2606.12883`, `hep-th/9901001`, `doi:…`)."""
+    parse_filters(request, frozenset())
+    item = get_paper(session, paper_id)
+    if item is None:
+        raise HTTPException(
+            status_code=404, detail=f"No paper with id “{paper_id}” is stored here."
+        )
+    return render_page("paper.html", build_paper_detail(item))
+
+
+@router.get("/authors/{name:path}", response_class=HTMLResponse)
+def author(name: str, request: Request, session: SessionDep) -> Response:
+    """One author's papers, newest first."""
+    filters = parse_filters(request, frozenset({"page"}))
+    name = name.strip()
+    if not name or len(name) > MAX_VALUE_LENGTH:
+        raise BadParameterError(f"an author name must have 1 to {MAX_VALUE_LENGTH} characters")
+    context = build_author_page(session, name, filters.page)
+    if context is None:
+        raise HTTPException(status_code=404, detail=f"No papers by “{name}” are stored here.")
+    return render_page("author.html", context)

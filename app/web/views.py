@@ -1,0 +1,195 @@
+"""Page contexts shared by the HTML pages, and the paper and author pages built from them.
+
+Templates get these frozen dataclasses of plain values and pre-rendered, already-safe markup
+(app.web.render), never a session or an ORM object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from app.curation.daily import PAGE_SIZE, PaperFilters, list_papers
+from app.schemas import PaperItem
+from app.web.links import ViewQuery, author_href, paper_href
+from app.web.render import (
+    announce_badge,
+    date_label,
+    doi_url,
+    find_code_url,
+    fold_abstract,
+    readable_date,
+    render_text,
+    safe_url,
+)
+
+SHOWN_AUTHORS = 12  # longer bylines fold the rest behind a "more" control
+# The paper page's name for each date label (app.web.render.date_label).
+DATE_TERMS = {"Announced": "Announced", "Listed": "First listed here", "Published": "Published"}
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str
+
+
+@dataclass(frozen=True)
+class PaperCard:
+    number: str  # "01."
+    paper_id: str
+    href: str
+    title_html: Markup
+    source_label: str | None
+    published: date | None
+    published_text: str | None
+    date_label: str  # Announced | Listed | Published: what `published` is
+    badge: str | None
+    badge_kind: str | None
+    authors: tuple[Link, ...]
+    more_authors: tuple[Link, ...]
+    active_authors: frozenset[str]
+    categories: tuple[Link, ...]
+    abstract_html: Markup
+    abstract_more_html: Markup
+    abs_url: str | None
+    abs_text: str
+    pdf_url: str | None
+    doi_url: str | None
+    journal_ref: str | None
+    code_url: str | None
+
+
+@dataclass(frozen=True)
+class Pager:
+    page: int
+    previous_href: str | None
+    next_href: str | None
+
+
+@dataclass(frozen=True)
+class PaperDetail:
+    """One paper with everything stored about it."""
+
+    card: PaperCard
+    title_text: str
+    authors: tuple[Link, ...]
+    comments_html: Markup | None
+    categories: tuple[Link, ...]
+    version: int | None
+    doi: str | None
+    date_term: str  # "Announced", "First listed here" …
+    day_href: str | None
+
+
+@dataclass(frozen=True)
+class AuthorPage:
+    """One author's papers, newest first."""
+
+    name: str
+    summary: str
+    cards: tuple[PaperCard, ...]
+    pager: Pager | None
+    filter_href: str
+    feed_href: str
+
+
+@dataclass(frozen=True)
+class ErrorPage:
+    status: int
+    title: str
+    message: str
+
+
+def make_card(item: PaperItem, number: int, query: ViewQuery, full: bool = False) -> PaperCard:
+    """A card for `item`; author and category links add a chip to `query`'s view."""
+    lead, rest = (item.abstract or "", "") if full else fold_abstract(item.abstract or "")
+    authors = tuple(Link(name, query.adding("author", name).href()) for name in item.authors)
+    chosen = {value.casefold() for name, value in query.pairs if name == "author"}
+    abs_url = safe_url(item.url)
+    return PaperCard(
+        number=f"{number:02d}.",
+        paper_id=item.id,
+        href=paper_href(item.id),
+        title_html=render_text(item.title, links=False),
+        source_label=item.source_label,
+        published=item.published,
+        published_text=readable_date(item.published) if item.published else None,
+        date_label=date_label(item.announce_type),
+        badge=announce_badge(item.announce_type, item.version),
+        badge_kind=(item.announce_type or "").split("-")[0] or None,
+        authors=authors[:SHOWN_AUTHORS],
+        more_authors=authors[SHOWN_AUTHORS:],
+        active_authors=frozenset(a.text for a in authors if a.text.casefold() in chosen),
+        categories=tuple(Link(c, query.adding("category", c).href()) for c in item.categories),
+        abstract_html=render_text(lead.strip()),
+        abstract_more_html=render_text(rest),
+        abs_url=abs_url,
+        abs_text="arXiv" if abs_url and "arxiv.org/" in abs_url else "Article",
+        pdf_url=safe_url(item.pdf_url),
+        doi_url=doi_url(item.doi),
+        journal_ref=item.journal_ref,
+        code_url=find_code_url(item.abstract, item.comments),
+    )
+
+
+def make_pager(page: int, has_next: bool, query: ViewQuery) -> Pager | None:
+    """Previous and next page links of `query`'s view; None when everything fits one page."""
+    if page == 1 and not has_next:
+        return None
+    previous = (
+        query.setting("page", str(page - 1) if page > 2 else None).href() if page > 1 else None
+    )
+    following = query.setting("page", str(page + 1)).href() if has_next else None
+    return Pager(page, previous, following)
+
+
+def build_paper_detail(item: PaperItem) -> PaperDetail:
+    """The paper page: the full abstract, every author and category, comments, identifiers."""
+    empty = ViewQuery()
+    card = make_card(item, 1, empty, full=True)
+    return PaperDetail(
+        card=card,
+        title_text=item.title,
+        authors=tuple(Link(name, author_href(name)) for name in item.authors),
+        comments_html=render_text(item.comments) if item.comments else None,
+        categories=tuple(Link(c, empty.adding("category", c).href()) for c in item.categories),
+        version=item.version,
+        doi=item.doi,
+        date_term=DATE_TERMS[card.date_label],
+        day_href=f"/?day={item.published.isoformat()}" if item.published else None,
+    )
+
+
+def build_author_page(session: Session, name: str, page_number: int) -> AuthorPage | None:
+    """An author's papers, newest first; None when nobody of that name is stored."""
+    filters = PaperFilters(authors=(name,), page=page_number)
+    page = list_papers(session, filters)
+    if not page.items and page_number == 1:
+        return None
+    query = ViewQuery.from_filters(filters)
+    offset = (page_number - 1) * PAGE_SIZE
+    total = f"{'about ' if page.total_is_estimate else ''}{page.total:,}"
+    return AuthorPage(
+        name=name,
+        summary=f"{total} paper{'' if page.total == 1 else 's'}, newest first",
+        cards=tuple(make_card(item, offset + n, query) for n, item in enumerate(page.items, 1)),
+        pager=_author_pager(name, page_number, page.has_next),
+        filter_href=ViewQuery((("author", name),)).href(),
+        feed_href=ViewQuery((("author", name),)).href("/feeds/atom"),
+    )
+
+
+def _author_pager(name: str, page: int, has_next: bool) -> Pager | None:
+    pager = make_pager(page, has_next, ViewQuery())
+    if pager is None:
+        return None
+    path = author_href(name)
+    return Pager(
+        page,
+        None if pager.previous_href is None else path + pager.previous_href[1:],
+        None if pager.next_href is None else path + pager.next_href[1:],
+    )

@@ -1,0 +1,12 @@
+"""Fixtures for the read side's tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.curation.seeding import Seeder
+
+
+@pytest.fixture
+def seeder(session_factory) -> Seeder:
+    return Seeder(session_factory)

@@ -1,0 +1,83 @@
+"""Migration 0002 on a database that already holds papers: indexes them; its downgrade removes
+every search object it made."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import inspect, text
+
+from app.config import normalise_database_url
+from app.curation.daily import PaperFilters, list_papers
+from app.db import (
+    FTS_TABLE,
+    MIGRATION_ONLY_INDEXES,
+    SEARCH_VECTOR,
+    downgrade_schema,
+    make_engine,
+    make_session_factory,
+    upgrade_schema,
+)
+from tests.curation.seeding import Seeder, record
+
+SCHEMA = "search_migration_check"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def scratch_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'search.db'}"
+        return
+    base = os.environ.get("ACADEMICHUB_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("ACADEMICHUB_TEST_DATABASE_URL is not set")
+    base = normalise_database_url(base)
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{SCHEMA}"
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+    admin.dispose()
+
+
+def search_objects(url: str) -> set[str]:
+    engine = make_engine(url)
+    inspector = inspect(engine)
+    found = {name for name in inspector.get_table_names() if name.startswith(FTS_TABLE)}
+    found |= {c["name"] for c in inspector.get_columns("papers") if c["name"] == SEARCH_VECTOR}
+    indexes = MIGRATION_ONLY_INDEXES | {"ix_papers_modified_at"}
+    found |= {i["name"] for i in inspector.get_indexes("papers")} & indexes
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            triggers = connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            )
+            found |= set(triggers.scalars())
+    engine.dispose()
+    return found
+
+
+def test_upgrade_indexes_existing_papers_and_downgrade_removes_it_all(scratch_url):
+    upgrade_schema(scratch_url, "0001")
+    assert search_objects(scratch_url) == set()
+    engine = make_engine(scratch_url)
+    sessions = make_session_factory(engine)
+    Seeder(sessions).store([record("2607.00001", "Superconducting qubits")])
+    upgrade_schema(scratch_url)
+    assert search_objects(scratch_url) >= {"ix_papers_modified_at"}
+    with sessions() as session:
+        page = list_papers(session, PaperFilters(q="qubits"))
+    assert [item.id for item in page.items] == ["2607.00001"]
+    engine.dispose()
+    downgrade_schema(scratch_url, "0001")
+    assert search_objects(scratch_url) == set()
+    upgrade_schema(scratch_url)
+    expected = {"ix_papers_modified_at"}
+    if scratch_url.startswith("sqlite"):
+        expected |= {FTS_TABLE, "papers_fts_insert", "papers_fts_update", "papers_fts_delete"}
+    else:
+        expected |= {SEARCH_VECTOR, "ix_papers_search_vector", "ix_papers_newest"}
+    assert expected <= search_objects(scratch_url)
