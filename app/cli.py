@@ -20,13 +20,7 @@ from pydantic import ValidationError
 
 from app.cli_output import print_poll_table, print_sources_table, progress_line, source_to_json
 from app.config import Settings, get_settings
-from app.db import (
-    downgrade_schema,
-    rebuild_search_index,
-    schema_is_current,
-    transaction,
-    upgrade_schema,
-)
+from app.db import downgrade_schema, schema_is_current, transaction, upgrade_schema
 from app.ingest.sources import (
     DEFAULT_CATEGORIES,
     SourceError,
@@ -36,6 +30,7 @@ from app.ingest.sources import (
     remove_source,
 )
 from app.logs import configure_logging
+from app.search import rebuild_search_index
 from app.services import Services
 
 

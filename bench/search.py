@@ -31,10 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.config import normalise_database_url  # noqa: E402
-from app.curation.daily import PaperFilters, data_version, latest_day, list_papers  # noqa: E402
+from app.curation.daily import PaperFilters, list_papers  # noqa: E402
+from app.curation.days import data_version, latest_day  # noqa: E402
 from app.db import make_engine, make_session_factory, upgrade_schema  # noqa: E402
-from app.ingest.text import author_match_key  # noqa: E402
 from app.models import Paper  # noqa: E402
+from app.text import author_match_key  # noqa: E402
 
 SCHEMA = "bench_search"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -100,7 +101,7 @@ class Corpus:
 
 
 def _vocabulary(rng: random.Random, size: int) -> list[str]:
-    from app.db import ENGLISH_STOPWORDS
+    from app.search import ENGLISH_STOPWORDS
 
     words: dict[str, None] = {}
     while len(words) < size:

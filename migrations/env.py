@@ -2,13 +2,9 @@
 
 from alembic import context
 
-from app.db import (
-    MIGRATION_ONLY_COLUMNS,
-    MIGRATION_ONLY_INDEXES,
-    MIGRATION_ONLY_TABLES,
-    make_engine,
-)
+from app.db import make_engine
 from app.models import Base
+from app.search import MIGRATION_ONLY_COLUMNS, MIGRATION_ONLY_INDEXES, MIGRATION_ONLY_TABLES
 
 config = context.config
 target_metadata = Base.metadata

@@ -10,15 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from app.config import normalise_database_url
-from app.db import (
-    MIGRATION_ONLY_COLUMNS,
-    MIGRATION_ONLY_INDEXES,
-    MIGRATION_ONLY_TABLES,
-    downgrade_schema,
-    make_engine,
-    upgrade_schema,
-)
+from app.db import downgrade_schema, make_engine, upgrade_schema
 from app.models import Base
+from app.search import MIGRATION_ONLY_COLUMNS, MIGRATION_ONLY_INDEXES, MIGRATION_ONLY_TABLES
 
 SCHEMA = "migration_check"
 

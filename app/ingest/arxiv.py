@@ -14,9 +14,9 @@ from functools import lru_cache
 
 from lxml import etree
 
-from app.ingest.text import clean_text, normalise_doi, split_arxiv_creators
 from app.ingest.xmlpull import pull_entries
 from app.schemas import AuthorRecord, PaperRecord, ParsedFeed
+from app.text import clean_text, normalise_doi, split_arxiv_creators
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"

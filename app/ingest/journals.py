@@ -21,8 +21,8 @@ from xml.sax import SAXException
 import feedparser
 
 from app.ingest.sanitize import html_to_text, sanitize_html
-from app.ingest.text import clean_text, normalise_doi, split_arxiv_creators
 from app.schemas import AuthorRecord, PaperRecord, ParsedFeed
+from app.text import clean_text, normalise_doi, split_arxiv_creators
 
 _ENCODING_DECLARED_RE = re.compile(rb"^\s*<\?xml[^>]*\bencoding\s*=", re.I)
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")

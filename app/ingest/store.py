@@ -15,7 +15,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.db import one_of
-from app.ingest.text import author_match_key
 from app.models import (
     AnnouncementDay,
     Author,
@@ -26,6 +25,7 @@ from app.models import (
     PaperListing,
 )
 from app.schemas import PaperRecord
+from app.text import author_match_key
 
 CHUNK = 2000  # bound IN (...) lists well below SQLite's 32,766-variable limit
 FIRST_ANNOUNCEMENT_TYPES = {"new", "cross", None}

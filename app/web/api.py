@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 
-from app.curation.daily import get_paper, list_papers
+from app.curation.daily import list_papers
+from app.curation.items import get_paper
 from app.schemas import PaperItem
 from app.web.deps import SessionDep, parse_filters
 

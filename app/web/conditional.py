@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
-from app.curation.daily import data_version
+from app.curation.days import data_version
 
 CACHE_CONTROL = "no-cache"  # store, but revalidate every time: the data changes daily
 

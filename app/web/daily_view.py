@@ -7,15 +7,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from app.curation.daily import (
-    PAGE_SIZE,
-    PaperFilters,
-    adjacent_days,
-    default_view,
-    latest_day,
-    list_papers,
-)
-from app.ingest.sources import list_sources
+from app.curation.daily import PAGE_SIZE, PaperFilters, default_view, list_papers
+from app.curation.days import adjacent_days, latest_day
+from app.curation.sources import source_labels
 from app.web.links import ViewQuery
 from app.web.render import readable_date
 from app.web.views import Link, Pager, PaperCard, make_card, make_pager
@@ -82,7 +76,7 @@ def build_daily_page(session: Session, filters: PaperFilters, seed: int) -> Dail
     shown = default_view(session, filters)
     page = list_papers(session, shown)
     query = ViewQuery.from_filters(filters)
-    labels = _source_labels(session) if filters.sources or not page.items else {}
+    labels = source_labels(session) if filters.sources or not page.items else {}
     offset = (filters.page - 1) * PAGE_SIZE
     cards = tuple(make_card(item, offset + n, query) for n, item in enumerate(page.items, start=1))
     heading, summary = _headings(filters, shown, page.total, page.total_is_estimate)
@@ -108,10 +102,6 @@ def build_daily_page(session: Session, filters: PaperFilters, seed: int) -> Dail
         pager=make_pager(filters.page, page.has_next, query),
         feed_href=query.without("page").href("/feeds/atom"),
     )
-
-
-def _source_labels(session: Session) -> dict[int, str]:
-    return {source.id: source.label for source in list_sources(session)}
 
 
 def _headings(

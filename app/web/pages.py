@@ -11,28 +11,12 @@ import secrets
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.curation.daily import get_paper
+from app.curation.items import get_paper
 from app.web.daily_view import build_daily_page
 from app.web.deps import MAX_VALUE_LENGTH, BadParameterError, SessionDep, parse_filters
-from app.web.links import PAGE_FILTERS, ViewQuery, paper_href
-from app.web.render import readable_date
-from app.web.templating import STATIC_DIR, render_page
-from app.web.views import ErrorPage, build_author_page, build_paper_detail, make_card
-
-# Names other modules still import from here (app.web, app.web.feeds, bench/ceiling.py); their
-# homes are the modules above.
-__all__ = [
-    "PAGE_FILTERS",
-    "STATIC_DIR",
-    "ErrorPage",
-    "ViewQuery",
-    "build_daily_page",
-    "make_card",
-    "paper_href",
-    "readable_date",
-    "render_page",
-    "router",
-]
+from app.web.links import PAGE_FILTERS, ViewQuery
+from app.web.templating import render_page
+from app.web.views import build_author_page, build_paper_detail
 
 router = APIRouter(include_in_schema=False)
 

@@ -2,7 +2,7 @@
 
 SQLite: an FTS5 external-content table `papers_fts` (content='papers', content_rowid='id') kept in
 sync by three triggers. PostgreSQL: a stored generated tsvector column `search_vector` (title
-weight A, abstract weight B, 'english') under a GIN index. Both stem English; see app/db.py.
+weight A, abstract weight B, 'english') under a GIN index. Both stem English; see app/search.py.
 
 Read-path indexes: papers.modified_at (the data version behind ETags) on both databases;
 PostgreSQL also gets (published_on DESC NULLS LAST, id DESC) for newest-first pages (SQLite's

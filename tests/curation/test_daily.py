@@ -6,15 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.curation.daily import (
-    PaperFilters,
-    adjacent_days,
-    best_listings,
-    data_version,
-    default_view,
-    latest_day,
-    list_papers,
-)
+from app.curation.daily import PaperFilters, default_view, list_papers
+from app.curation.days import adjacent_days, best_listings, data_version, latest_day
 from tests.curation.seeding import NOW, record
 
 MON, TUE, WED, THU = (date(2024, 11, d) for d in (25, 26, 27, 28))

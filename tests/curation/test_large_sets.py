@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app import db
-from app.curation import daily
-from app.curation.daily import PaperFilters, draw_order, list_papers, permutation_for
-from app.db import count_search_matches, estimated_rows, is_postgres, matching_ids, parse_search
+from app import search
+from app.curation import selection, shuffle
+from app.curation.daily import PaperFilters, list_papers
+from app.curation.shuffle import draw_order, permutation_for
+from app.db import is_postgres
 from app.models import Paper
+from app.search import count_search_matches, estimated_rows, matching_ids, parse_search
 from tests.curation.seeding import record
 
 
@@ -36,9 +38,9 @@ def collection(seeder) -> dict[str, list[int]]:
 @pytest.fixture
 def large(monkeypatch):
     """Make every set "large": no filter drives, totals above 10 are estimated."""
-    monkeypatch.setattr(daily, "SMALL_SET", 0)
-    monkeypatch.setattr(daily, "EXACT_COUNT_LIMIT", 10)
-    monkeypatch.setattr(daily, "SAMPLE_SIZE", 60)
+    monkeypatch.setattr(selection, "SMALL_SET", 0)
+    monkeypatch.setattr(selection, "EXACT_COUNT_LIMIT", 10)
+    monkeypatch.setattr(selection, "SAMPLE_SIZE", 60)
 
 
 def listing(session_factory, page_size=200, **filters):
@@ -58,7 +60,7 @@ def test_walks_give_what_fetches_give(session_factory, collection, monkeypatch):
             "lg graph shuffle": {"categories": ("cs.LG",), "q": "graph", "shuffle": 9},
         }.items()
     }
-    monkeypatch.setattr(daily, "SMALL_SET", 0)
+    monkeypatch.setattr(selection, "SMALL_SET", 0)
     assert listing(session_factory, categories=("cs.LG",))[0] == small["lg"]
     assert listing(session_factory, categories=("cs.LG",), q="graph")[0] == small["lg graph"]
     for name, q in (("lg shuffle", None), ("lg graph shuffle", "graph")):
@@ -73,8 +75,8 @@ def test_a_sparse_set_is_fetched_once_probing_finds_too_little(
     session_factory, collection, monkeypatch
 ):
     drawn = listing(session_factory, categories=("cs.LG",), q="graph", shuffle=4)[0]
-    monkeypatch.setattr(daily, "SMALL_SET", 0)
-    monkeypatch.setattr(daily, "PROBE_BUDGET", 64)
+    monkeypatch.setattr(selection, "SMALL_SET", 0)
+    monkeypatch.setattr(shuffle, "PROBE_BUDGET", 64)
     assert listing(session_factory, categories=("cs.LG",), q="graph", shuffle=4)[0] == drawn
     assert sorted(drawn) == sorted(set(collection["lg"]) & set(collection["graph"]))
 
@@ -97,7 +99,7 @@ def test_matching_ids_by_reading_or_seeking(session_factory, collection, monkeyp
     expected = set(wanted) & set(collection["graph"])
     with session_factory() as session:
         for factor in (0, 1_000):  # 0: seek every id; 1,000: read the range and keep the wanted
-            monkeypatch.setattr(db, "FTS_SEEK_FACTOR", factor)
+            monkeypatch.setattr(search, "FTS_SEEK_FACTOR", factor)
             assert matching_ids(session, Paper.id, query, wanted) == expected
         assert count_search_matches(session, query) in (None, 60)
         estimate = estimated_rows(session, select(Paper.id))
@@ -111,7 +113,7 @@ def test_a_rare_query_within_a_large_filter(session_factory, seeder, collection,
             record("2602.00002", "Zeolite catalysis", categories=["cs.AI"]),
         ]
     )
-    monkeypatch.setattr(daily, "SMALL_SET", 0)
+    monkeypatch.setattr(selection, "SMALL_SET", 0)
     with session_factory() as session:
         page = list_papers(session, PaperFilters(q="zeolite", categories=("cs.LG",)))
     assert [item.id for item in page.items] == ["2602.00001"] and page.total == 1

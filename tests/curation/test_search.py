@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import delete
 
 from app.curation.daily import PaperFilters, list_papers
-from app.db import SearchQuery, SearchTerm, parse_search, transaction
+from app.db import transaction
 from app.models import Paper
+from app.search import SearchQuery, SearchTerm, parse_search
 from tests.curation.seeding import record
 
 HOSTILE = [

@@ -10,15 +10,8 @@ from sqlalchemy import inspect, text
 
 from app.config import normalise_database_url
 from app.curation.daily import PaperFilters, list_papers
-from app.db import (
-    FTS_TABLE,
-    MIGRATION_ONLY_INDEXES,
-    SEARCH_VECTOR,
-    downgrade_schema,
-    make_engine,
-    make_session_factory,
-    upgrade_schema,
-)
+from app.db import downgrade_schema, make_engine, make_session_factory, upgrade_schema
+from app.search import FTS_TABLE, MIGRATION_ONLY_INDEXES, SEARCH_VECTOR
 from tests.curation.seeding import Seeder, record
 
 SCHEMA = "search_migration_check"

@@ -7,13 +7,12 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from app.curation.daily import (
+from app.curation.daily import PaperFilters, list_papers
+from app.curation.shuffle import (
     MAX_DRAWN,
-    PaperFilters,
     SeededPermutation,
     draw_order,
     draw_page,
-    list_papers,
     permutation_for,
 )
 from app.models import Paper, PaperCategory

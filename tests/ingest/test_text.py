@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.ingest.text import author_match_key, clean_text, normalise_doi, split_arxiv_creators
 from app.schemas import AuthorRecord
+from app.text import author_match_key, clean_text, normalise_doi, split_arxiv_creators
 
 
 @pytest.mark.parametrize(

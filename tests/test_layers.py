@@ -1,0 +1,61 @@
+"""Data flows one way (STYLE.md): config ← db ← models/schemas ← ingest | curation ← web ← cli.
+
+The services never import each other or anything above them; web never fetches feeds.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parent.parent / "app"
+
+# package -> app modules it must never import (by prefix)
+FORBIDDEN = {
+    "app.ingest": ("app.curation", "app.web", "app.briefings", "app.cli", "app.scheduler"),
+    "app.curation": ("app.ingest", "app.web", "app.briefings", "app.cli", "app.scheduler"),
+    "app.web": ("app.ingest", "app.briefings", "app.cli", "app.scheduler", "app.services"),
+    "app.text": ("app.ingest", "app.curation", "app.web"),
+    "app.search": ("app.ingest", "app.curation", "app.web"),
+    "app.db": ("app.ingest", "app.curation", "app.web", "app.search"),
+    "app.models": ("app.ingest", "app.curation", "app.web"),
+    "app.schemas": ("app.ingest", "app.curation", "app.web", "app.db"),
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(APP.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("app")}
+
+
+SOURCES = sorted(APP.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[_module_name(p) for p in SOURCES])
+def test_imports_follow_the_data_flow(path):
+    module = _module_name(path)
+    rules = [banned for owner, banned in FORBIDDEN.items() if module.startswith(owner)]
+    bad = sorted(
+        name
+        for name in _imports(path)
+        for banned in rules
+        for prefix in banned
+        if name == prefix or name.startswith(prefix + ".")
+    )
+    assert bad == [], f"{module} imports {bad}"
+
+
+def test_the_rules_see_real_imports():
+    assert "app.db" in _imports(APP / "ingest" / "store.py")
