@@ -1,0 +1,71 @@
+"""The framework ceiling: the Curated Daily template rendering 50 cards from memory, no database.
+
+    ACADEMICHUB_BENCH_CEILING_DB=URL uvicorn bench.ceiling:create_app --factory --workers 2
+
+At start-up each worker reads the 50 newest papers of the corpus once (through the app's own read
+path), builds the same page context `GET /` builds, and keeps it. Then per request:
+
+- `/`       renders templates/daily.html from the kept context (async route: template + serving
+            only) -- the ceiling the page targets are measured against;
+- `/cards`  builds the 50 cards again from the kept paper items (app.web.views.make_card: math
+            rendering, links, folding) and renders -- sync route, as the app's routes are, so the
+            threadpool hop is in it too. The gap between the two is per-request card building.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.curation.daily import PaperFilters
+from app.curation.items import load_items
+from app.db import make_engine, make_session_factory
+from app.models import Paper
+from app.web.daily_view import build_daily_page
+from app.web.links import ViewQuery
+from app.web.templating import render_page
+from app.web.views import make_card
+
+CARDS = 50
+DATABASE_ENV = "ACADEMICHUB_BENCH_CEILING_DB"
+
+
+def load_page(url: str):
+    """The `GET /` page context of the corpus, with the 50 newest papers as its cards."""
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        page = build_daily_page(session, PaperFilters(), seed=12345)
+        newest = session.scalars(select(Paper.id).order_by(Paper.id.desc()).limit(CARDS))
+        items = load_items(session, list(newest))
+    engine.dispose()
+    cards = tuple(make_card(item, n, ViewQuery()) for n, item in enumerate(items, start=1))
+    return replace(page, cards=cards, empty=None), items
+
+
+def create_app() -> FastAPI:
+    """The ceiling app (a uvicorn factory: one page context per worker)."""
+    page, items = load_page(os.environ[DATABASE_ENV])
+    application = FastAPI(openapi_url=None)
+
+    @application.get("/", response_class=HTMLResponse)
+    async def ceiling() -> HTMLResponse:
+        return render_page("daily.html", page)
+
+    @application.get("/cards", response_class=HTMLResponse)
+    def ceiling_with_cards() -> HTMLResponse:
+        cards = tuple(make_card(item, n, ViewQuery()) for n, item in enumerate(items, start=1))
+        return render_page("daily.html", replace(page, cards=cards))
+
+    @application.get("/healthz")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    return application
