@@ -67,6 +67,30 @@ def _empty_tables(url: str) -> None:
     engine.dispose()
 
 
+SCRATCH_SCHEMA = "scratch_migrations"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def scratch_url(request, tmp_path) -> Iterator[str]:
+    """An empty database of its own for migration tests: a SQLite file, or a fresh PostgreSQL
+    schema on the test server (reached through search_path), dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    if not os.environ.get(PG_URL_ENV):
+        pytest.skip(f"{PG_URL_ENV} is not set")
+    base = normalise_database_url(os.environ[PG_URL_ENV])
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {SCRATCH_SCHEMA}"))
+    separator = "&" if "?" in base else "?"
+    yield f"{base}{separator}options=-csearch_path%3D{SCRATCH_SCHEMA}"
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCRATCH_SCHEMA} CASCADE"))
+    admin.dispose()
+
+
 @pytest.fixture
 def engine(db_url) -> Iterator[Engine]:
     engine = make_engine(db_url)

@@ -146,15 +146,7 @@ def test_two_workers_never_poll_the_same_source_at_once(
         for _ in range(2)
     ]
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with engine.connect() as connection:
-                done = connection.scalar(
-                    select(func.count()).select_from(PollRun).where(PollRun.status == "ok")
-                )
-            if done:
-                break
-            time.sleep(0.2)
+        wait_for_a_good_poll(engine)
         time.sleep(2.0)  # room for a second, overlapping poll to show up if the lock failed
     finally:
         for worker in workers:
@@ -164,6 +156,18 @@ def test_two_workers_never_poll_the_same_source_at_once(
     assert len(loopback_server.requests_to("/slow")) == 1
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(PollRun)) == 1
+
+
+def wait_for_a_good_poll(engine, seconds: float = 30) -> None:
+    """Until a poll_runs row says "ok" (a worker's scheduler ran), or fail the test."""
+    deadline = time.monotonic() + seconds
+    statement = select(func.count()).select_from(PollRun).where(PollRun.status == "ok")
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            if connection.scalar(statement):
+                return
+        time.sleep(0.2)
+    pytest.fail("no worker polled the due source")
 
 
 def _free_port() -> int:
@@ -218,16 +222,7 @@ def test_worker_polls_due_sources_and_stops_cleanly(
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with engine.connect() as connection:
-                if connection.scalar(
-                    select(func.count()).select_from(PollRun).where(PollRun.status == "ok")
-                ):
-                    break
-            time.sleep(0.2)
-        else:
-            pytest.fail("the worker never polled the due source")
+        wait_for_a_good_poll(engine)
     finally:
         process.terminate()
         _, stderr = process.communicate(timeout=30)

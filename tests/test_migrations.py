@@ -2,40 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from app.config import normalise_database_url
 from app.db import downgrade_schema, make_engine, upgrade_schema
 from app.models import Base
 from app.search import MIGRATION_ONLY_COLUMNS, MIGRATION_ONLY_INDEXES, MIGRATION_ONLY_TABLES
-
-SCHEMA = "migration_check"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def scratch_url(request, tmp_path):
-    """An empty database of its own: a SQLite file, or a PostgreSQL schema on the test server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    base = os.environ.get("ACADEMICHUB_TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("ACADEMICHUB_TEST_DATABASE_URL is not set")
-    base = normalise_database_url(base)
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    separator = "&" if "?" in base else "?"
-    yield f"{base}{separator}options=-csearch_path%3D{SCHEMA}"
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    admin.dispose()
 
 
 def _include_name(name, type_, parent_names) -> bool:

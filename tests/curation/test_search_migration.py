@@ -3,37 +3,12 @@ every search object it made."""
 
 from __future__ import annotations
 
-import os
+from sqlalchemy import inspect
 
-import pytest
-from sqlalchemy import inspect, text
-
-from app.config import normalise_database_url
 from app.curation.daily import PaperFilters, list_papers
 from app.db import downgrade_schema, make_engine, make_session_factory, upgrade_schema
 from app.search import FTS_TABLE, MIGRATION_ONLY_INDEXES, SEARCH_VECTOR
 from tests.curation.seeding import Seeder, record
-
-SCHEMA = "search_migration_check"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def scratch_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'search.db'}"
-        return
-    base = os.environ.get("ACADEMICHUB_TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("ACADEMICHUB_TEST_DATABASE_URL is not set")
-    base = normalise_database_url(base)
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{SCHEMA}"
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    admin.dispose()
 
 
 def search_objects(url: str) -> set[str]:
