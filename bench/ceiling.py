@@ -9,7 +9,9 @@ path), builds the same page context `GET /` builds, and keeps it. Then per reque
             only) -- the ceiling the page targets are measured against;
 - `/cards`  builds the 50 cards again from the kept paper items (app.web.views.make_card: math
             rendering, links, folding) and renders -- sync route, as the app's routes are, so the
-            threadpool hop is in it too. The gap between the two is per-request card building.
+            threadpool hop is in it too. The gap between the two is per-request card building;
+- `/cached` answers the page rendered once at start-up, as bytes: what a hit in a whole-page
+            cache keyed by (data version, URL) would cost.
 """
 
 from __future__ import annotations
@@ -63,6 +65,12 @@ def create_app() -> FastAPI:
     def ceiling_with_cards() -> HTMLResponse:
         cards = tuple(make_card(item, n, ViewQuery()) for n, item in enumerate(items, start=1))
         return render_page("daily.html", replace(page, cards=cards))
+
+    body = render_page("daily.html", page).body
+
+    @application.get("/cached", response_class=HTMLResponse)
+    async def ceiling_cached() -> HTMLResponse:
+        return HTMLResponse(body)
 
     @application.get("/healthz")
     async def healthz() -> dict:

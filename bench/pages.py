@@ -1,12 +1,14 @@
 """Page figures at scale: requests/s and p50/p99 of the Curated Daily pages and the papers API,
 side by side with the framework ceiling, on SQLite and PostgreSQL (prints, asserts nothing).
 
-    python bench/pages.py [--papers 1000000] [--duration 15] [--warmup 3] [--no-sqlite]
-                          [--no-postgres] [--rows KEY,...] [--profile [KEY]] [--no-breakdown]
+    python bench/pages.py [--papers 1000000] [--runs 3] [--duration 15] [--warmup 3]
+                          [--no-sqlite] [--no-postgres] [--rows KEY,...] [--profile [KEY,...]]
+                          [--no-breakdown]
 
 For each database: build or reuse the corpus (bench/corpus.py), start the framework ceiling
-(bench/ceiling.py) and then `python -m app serve --workers 2 --no-scheduler` on loopback, and run
-wrk (2 threads, 32 connections) once per row after a warm-up on a different URL list. Rows rotate
+(bench/ceiling.py) and `python -m app serve --workers 2 --no-scheduler` on loopback, and run wrk
+(2 threads, 32 connections) on every row, `--runs` interleaved rounds (medians shown), each run
+after the servers went idle and a warm-up on a different URL list. Rows rotate
 through 20,000 URLs each (bench/wrk/rotate.lua), so a per-URL cache alone cannot carry a figure:
 authors (prolific, byline-weighted and uniform), queries (rare to very common words, pairs,
 phrases, OR, negation), shuffle seeds, days, and API filters and pages. Then, one request at a
@@ -55,11 +57,12 @@ class Row:
 ROWS = (
     Row("ceiling", "ceiling: daily.html, 50 cards from memory", "ceiling", "ceiling"),
     Row("ceiling+cards", "ceiling + 50 cards built per request", "ceiling", "extra"),
+    Row("cached", "ceiling, page rendered once (a page-cache hit)", "ceiling", "extra"),
     Row("latest", "/  (latest day)", "app", "page"),
     Row("day", "/?day=  (every announcement day)", "app", "extra"),
     Row("author", "/?author=  (prolific, byline-weighted, any)", "app", "page"),
-    Row("query", "/?q=  (rare..common words, pairs, phrases)", "app", "page"),
     Row("shuffle", "/?shuffle=  (random seeds)", "app", "page"),
+    Row("query", "/?q=  (rare..common words, pairs, phrases)", "app", "page"),
     Row("api", "/api/papers  (filters and pages)", "app", "page"),
 )
 
@@ -129,6 +132,8 @@ def row_paths(corpus: Corpus, key: str, seed: int, count: int = PATHS) -> list[s
         return ["/"]
     if key == "ceiling+cards":
         return ["/cards"]
+    if key == "cached":
+        return ["/cached"]
     if key == "latest":
         return ["/"]
     if key == "day":
@@ -284,6 +289,28 @@ class CpuWatch:
         self.groups.add(os.getpgid(0))
         self.postgres = postgres
 
+    def _own(self) -> dict[int, int]:
+        return {
+            pid: ticks
+            for pid, (ticks, comm, group) in _process_ticks().items()
+            if group in self.groups or (self.postgres and comm == "postgres")
+        }
+
+    def settle(self, timeout: float = 90) -> float:
+        """Wait until the servers (and PostgreSQL) are idle: requests that wrk gave up on keep
+        running after its run and would slow the next row down. Returns the seconds waited."""
+        started = time.monotonic()
+        last = self._own()
+        while time.monotonic() - started < timeout:
+            time.sleep(0.5)
+            now = self._own()
+            # Per process: a PostgreSQL backend that exits takes its CPU time with it.
+            busy = sum(ticks - last.get(pid, 0) for pid, ticks in now.items())
+            last = now
+            if busy <= TICKS * 0.02:  # under 4% of one core for half a second
+                break
+        return time.monotonic() - started
+
     def __enter__(self) -> CpuWatch:
         self.started, self.before = time.monotonic(), _process_ticks()
         return self
@@ -314,6 +341,11 @@ class Figures:
 def measure(server: Server, row: Row, files: tuple[Path, Path], watch: CpuWatch, args) -> Figures:
     """A warm-up on the row's other URL list, then the measured run."""
     measured, warm = files
+    waited = watch.settle()
+    if waited > 2:
+        print(
+            f"  (waited {waited:.0f} s for the servers to finish earlier requests)", file=sys.stderr
+        )
     if args.warmup:
         run_wrk(server, warm, args.warmup, args)
     with watch:
@@ -464,13 +496,13 @@ def summarise_profile(path: Path) -> None:
             print(f"    {frame:<70} {count / total:6.1%}")
 
 
-def profile_row(server: Server, row: Row, corpus: Corpus, args, name: str) -> None:
+def profile_row(server: Server, row: Row, corpus: Corpus, args, name: str, watch: CpuWatch) -> None:
     """py-spy both workers while wrk drives `row`; print where the samples fall."""
     spy = Path(sys.executable).with_name("py-spy")
     if not spy.exists():
         print("\n(py-spy not installed: pip install py-spy)", file=sys.stderr)
         return
-    output = BENCH_DIR / f"profile-{name.lower()}-{row.key}.txt"
+    output = BENCH_DIR / f"profile-{corpus.spec.papers}-{name.lower()}-{row.key}.txt"
     paths = write_paths(row_paths(corpus, row.key, seed=3), f"{row.key}-profile")
     command = [str(spy), "record", "--pid", str(server.process.pid), "--subprocesses"]
     # --gil: only threads holding the GIL, i.e. where each worker's one Python core goes. A thread
@@ -480,6 +512,7 @@ def profile_row(server: Server, row: Row, corpus: Corpus, args, name: str) -> No
     command += ["--gil", "--rate", "200", "--format", "raw", "--nonblocking"]
     command += ["--output", str(output)]
     command += ["--duration", f"{args.duration + 3:.0f}"]
+    watch.settle()
     spy_process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(2)
     figures = run_wrk(server, paths, args.duration, args)
@@ -523,9 +556,11 @@ def print_breakdown(name: str, url: str, corpus: Corpus, rows: list[Row], count:
     original_render = jinja2.Template.render
     jinja2.Template.render = timed(original_render, "render")
     print(f"\n{name}: one request at a time, in-process (TestClient), median of {count} URLs "
-          "of each row (SQL = driver execute + fetch; rest = everything else: ORM rows, cards, "
-          "JSON, middleware, TestClient)")  # fmt: skip
-    print(f"{'page':<48} {'total ms':>8} {'SQL ms':>7} {'stmts':>5} {'template':>8} {'rest':>6}")
+          "of each row (SQL = driver execute + fetch; rest = everything else: ORM rows, "
+          "cards, JSON, middleware, TestClient); p90 and max of the total; the largest SQL "
+          "time of one request")  # fmt: skip
+    print(f"{'page':<48} {'total ms':>8} {'SQL ms':>7} {'stmts':>5} {'template':>8} {'rest':>6} "
+          f"{'p90 ms':>7} {'max ms':>7} {'max SQL':>8}")  # fmt: skip
     try:
         with TestClient(application) as client:
             for row in [Row("healthz", "/healthz  (harness overhead)", "app", "extra"), *rows]:
@@ -551,8 +586,12 @@ def _breakdown_row(client, row: Row, paths: list[str], count: int, spent: dict) 
     total, sql, statements, render = (
         statistics.median(column) for column in zip(*samples, strict=True)
     )
+    totals = sorted(sample[0] for sample in samples)
+    slowest_sql = max(sample[1] for sample in samples)
     print(f"{row.label:<48} {total * 1e3:8.1f} {sql * 1e3:7.1f} {statements:5.0f} "
-          f"{render * 1e3:8.1f} {(total - sql - render) * 1e3:6.1f}")  # fmt: skip
+          f"{render * 1e3:8.1f} {(total - sql - render) * 1e3:6.1f} "
+          f"{totals[int(len(totals) * 0.9)] * 1e3:7.1f} {totals[-1] * 1e3:7.1f} "
+          f"{slowest_sql * 1e3:8.1f}")  # fmt: skip
 
 
 # --- entry point ---------------------------------------------------------------------------------
@@ -582,7 +621,7 @@ def bench_database(name: str, url: str, spec: CorpusSpec, corpus: Corpus, args) 
             pages = [f for f in combined if f.row.kind == "page"]
             keys = args.profile or [min(pages, key=lambda f: f.rps).row.key]
             for key in keys:
-                profile_row(app, next(r for r in ROWS if r.key == key), corpus, args, name)
+                profile_row(app, next(r for r in ROWS if r.key == key), corpus, args, name, watch)
     print_table(name, spec, combined, args)
     if not args.no_breakdown:
         print_breakdown(name, url, corpus, [r for r in rows if r.server == "app"])
