@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from app.db import transaction
+from app.ingest.sources import add_source
 from app.ingest.store import upsert_papers
-from app.models import Source
 from app.schemas import AuthorRecord, PaperRecord
 
 NOW = datetime(2024, 11, 28, 6, tzinfo=UTC)
@@ -40,18 +40,9 @@ class Seeder:
     def source(self, name: str = "cs.AI") -> int:
         if name not in self.sources:
             with transaction(self.sessions) as session:
-                source = Source(
-                    label=f"arXiv {name}",
-                    kind="arxiv",
-                    url=f"https://rss.arxiv.org/rss/{name}",
-                    interval_minutes=60,
-                    created_at=NOW,
-                    enabled=True,
-                    status="ok",
-                    failures=0,
+                source = add_source(
+                    session, name, kind="arxiv", label=f"arXiv {name}", every_minutes=60, now=NOW
                 )
-                session.add(source)
-                session.flush()
                 self.sources[name] = source.id
         return self.sources[name]
 

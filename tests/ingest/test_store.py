@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import transaction
+from app.ingest.sources import add_source
 from app.ingest.store import StoredPaper, plan_paper_write, upsert_papers
-from app.models import Author, Paper, PaperAuthor, PaperCategory, PaperListing, Source
+from app.models import Author, Paper, PaperAuthor, PaperCategory, PaperListing
 from app.schemas import AuthorRecord, PaperRecord
 
 NOW = datetime(2024, 11, 28, 6, 0, tzinfo=UTC)
@@ -36,20 +37,9 @@ def record(arxiv_id="2411.17700", version=1, **fields) -> PaperRecord:
 def sources(session_factory) -> tuple[int, int]:
     with transaction(session_factory) as session:
         made = [
-            Source(
-                label=label,
-                kind="arxiv",
-                url=f"https://rss.arxiv.org/rss/{label}",
-                interval_minutes=60,
-                created_at=NOW,
-                enabled=True,
-                status="new",
-                failures=0,
-            )
+            add_source(session, label, kind="arxiv", label=label, every_minutes=60, now=NOW)
             for label in ("cs.AI", "cs.LG")
         ]
-        session.add_all(made)
-        session.flush()
         return made[0].id, made[1].id
 
 

@@ -14,8 +14,8 @@ from lxml import html
 from app.config import Settings
 from app.curation.daily import PaperFilters
 from app.db import transaction
+from app.ingest.sources import add_source as create_source
 from app.ingest.store import upsert_papers
-from app.models import Source
 from app.schemas import AuthorRecord, PaperRecord
 from app.web import create_app
 from app.web.conditional import is_not_modified, make_validators, normalised_url
@@ -98,19 +98,8 @@ def record(arxiv_id: str, authors: list[str], categories: list[str], day: date, 
 
 
 def add_source(session, label: str) -> int:
-    source = Source(
-        label=label,
-        kind="arxiv",
-        url=f"https://rss.arxiv.org/rss/{label.split()[-1]}",
-        interval_minutes=60,
-        created_at=NOW,
-        enabled=True,
-        status="ok",
-        failures=0,
-    )
-    session.add(source)
-    session.flush()
-    return source.id
+    category = label.split()[-1]
+    return create_source(session, category, kind="arxiv", label=label, every_minutes=60, now=NOW).id
 
 
 def store(session_factory, source_id: int, records: list[PaperRecord], now: datetime = NOW):
