@@ -18,7 +18,13 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from app.cli_output import print_poll_table, print_sources_table, progress_line, source_to_json
+from app.cli_output import (
+    count_progress,
+    print_poll_table,
+    print_sources_table,
+    progress_line,
+    source_to_json,
+)
 from app.config import Settings, get_settings
 from app.db import downgrade_schema, schema_is_current, transaction, upgrade_schema
 from app.ingest.sources import (
@@ -32,6 +38,7 @@ from app.ingest.sources import (
 from app.logs import configure_logging
 from app.search import rebuild_search_index
 from app.services import Services
+from app.web.card_store import fragment_counts, refresh_fragments
 
 
 class CommandError(Exception):
@@ -97,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     index = commands.add_parser("index", help="the full-text index").add_subparsers(
         metavar="ACTION"
     )
-    rebuild = index.add_parser("rebuild", help="rebuild the full-text index from the papers")
+    rebuild = index.add_parser("rebuild", help="rebuild the full-text index and the rendered cards")
     rebuild.set_defaults(handler=cmd_index_rebuild)
 
     gaps = commands.add_parser("fill-gaps", help="fill missed arXiv announcement days now")
@@ -145,6 +152,13 @@ def cmd_index_rebuild(args, services: Services) -> int:
     _ensure_schema(services)
     papers = rebuild_search_index(services.engine)
     print(f"full-text index rebuilt over {papers} paper(s)", file=sys.stderr)
+    with services.sessions() as session:
+        total, current = fragment_counts(session)
+    rendered = refresh_fragments(
+        services.sessions,
+        progress=lambda done: count_progress("rendering cards", done, total - current),
+    )
+    print(f"cards rendered for {rendered} paper(s), {current} already current", file=sys.stderr)
     return 0
 
 

@@ -112,3 +112,13 @@ def print_poll_table(outcomes: list[PollOutcome]) -> None:
         "note",
     ]
     print_table(headers, rows)
+
+
+def count_progress(label: str, done: int, total: int) -> None:
+    """A progress bar line for `done` of `total` things (redrawn in place on a terminal)."""
+    filled = min(BAR_WIDTH, round(BAR_WIDTH * done / total)) if total else BAR_WIDTH
+    text = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {label}: {done:,}/{total:,}"
+    if sys.stderr.isatty():
+        print(f"\r\033[K{text}", end="\n" if done >= total else "", file=sys.stderr, flush=True)
+    else:
+        print(text, file=sys.stderr)

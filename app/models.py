@@ -214,3 +214,17 @@ class RateLimit(Base):
 
     host_group: Mapped[str] = mapped_column(String(100), primary_key=True)
     next_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CardFragment(Base):
+    """A paper's card rendered once (app.web.cards), valid while `format` and the paper's
+    `modified_at` match; pages fill in the per-view parts. A cache: deleting rows loses nothing."""
+
+    __tablename__ = "card_fragments"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    format: Mapped[str] = mapped_column(String(32))
+    paper_modified_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    html: Mapped[str] = mapped_column(Text)

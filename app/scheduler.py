@@ -1,4 +1,5 @@
-"""APScheduler wiring only: which jobs run when. The jobs themselves live in app/ingest."""
+"""APScheduler wiring only: which jobs run when. The jobs themselves live in app/ingest and
+app/web/card_store (pre-rendered cards)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from app.ingest.gapfill import GapFillReport, fill_gaps
 from app.services import Services
+from app.web.card_store import refresh_fragments
 
 log = logging.getLogger(__name__)
 POLL_CHECK_SECONDS = 60
 GAP_FILL_HOURS = 6
+CARD_CHECK_SECONDS = 60
+# Papers written by another process may carry a clock a little behind ours.
+CARD_CLOCK_MARGIN = timedelta(minutes=5)
 
 
 def poll_due_sources(services: Services) -> None:
@@ -45,10 +50,30 @@ def fill_missed_days(services: Services) -> GapFillReport:
     )
 
 
+class CardRenderer:
+    """Renders the cards of new and changed papers: everything stale on the first run, then
+    what was modified since the previous run."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.since: datetime | None = None
+
+    def __call__(self) -> None:
+        started = datetime.now(UTC)
+        rendered = refresh_fragments(self.services.sessions, since=self.since)
+        self.since = started - CARD_CLOCK_MARGIN
+        if rendered:
+            log.info("cards rendered", extra={"papers": rendered})
+
+
 def build_scheduler(services: Services) -> BackgroundScheduler:
-    """Polling and gap filling as separate jobs, so a slow gap fill never delays a poll."""
+    """Polling, gap filling and card rendering as separate jobs, so none delays another."""
     scheduler = BackgroundScheduler(
-        executors={"poll": ThreadPoolExecutor(1), "gaps": ThreadPoolExecutor(1)},
+        executors={
+            "poll": ThreadPoolExecutor(1),
+            "gaps": ThreadPoolExecutor(1),
+            "cards": ThreadPoolExecutor(1),
+        },
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone=UTC,
     )
@@ -69,5 +94,13 @@ def build_scheduler(services: Services) -> BackgroundScheduler:
         executor="gaps",
         id="gaps",
         next_run_time=datetime.now(UTC) + timedelta(minutes=2),
+    )
+    scheduler.add_job(
+        CardRenderer(services),
+        "interval",
+        seconds=CARD_CHECK_SECONDS,
+        executor="cards",
+        id="cards",
+        next_run_time=datetime.now(UTC) + timedelta(seconds=10),
     )
     return scheduler

@@ -22,7 +22,6 @@ fingerprint of the parameters and the migrations; a database with the same finge
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
 import itertools
 import json
@@ -42,13 +41,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.db import MIGRATIONS_DIR, make_engine, upgrade_schema  # noqa: E402
+from app.db import make_engine, make_session_factory, upgrade_schema  # noqa: E402
 
 try:  # where `academichub index rebuild` finds it (it moved out of app.db with the search code)
     from app.search import rebuild_search_index
 except ImportError:
     from app.db import rebuild_search_index
 from app.text import author_match_key  # noqa: E402
+from app.web.card_store import fragment_counts, refresh_fragments  # noqa: E402
 
 FORMAT = 1  # bump when the generator's output changes
 BENCH_DIR = Path(os.environ.get("ACADEMICHUB_BENCH_DIR", "/tmp/academichub-bench"))
@@ -208,22 +208,9 @@ class CorpusSpec:
         return max(2_000, self.papers * 3 // 10)
 
     def fingerprint(self) -> str:
-        """Parameters, generator format and migrations: equal means the database can be reused."""
-        digest = hashlib.sha256(json.dumps([asdict(self), FORMAT]).encode())
-        for path in sorted(MIGRATIONS_DIR.glob("versions/*.py")):
-            digest.update(path.name.encode() + _code_only(path.read_text()).encode())
-        return digest.hexdigest()[:16]
-
-
-def _code_only(source: str) -> str:
-    """A module's code without docstrings and comments, so editing prose rebuilds nothing."""
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        body = getattr(node, "body", None)
-        first = body[0] if isinstance(body, list) and body else None
-        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-            body[0] = ast.Pass()  # a docstring (or a bare constant: no effect either way)
-    return ast.dump(tree)
+        """Parameters and generator format: equal means the rows can be reused (the schema is
+        brought up to date with the app's migrations, and the cards rendered, on reuse)."""
+        return hashlib.sha256(json.dumps([asdict(self), FORMAT]).encode()).hexdigest()[:16]
 
 
 def _cumulative(weights) -> list[float]:
@@ -716,6 +703,9 @@ def ensure_corpora(
         url = f"sqlite:///{path}" if name == "SQLite" else postgres_url(spec)
         if marker and marker["fingerprint"] == fingerprint and not force:
             print(f"{name}: reusing the corpus at {url} ({fingerprint})", file=sys.stderr)
+            upgrade_schema(url)  # a no-op unless migrations were added since the build
+            rendered = render_cards(url)
+            print(f"  cards rendered: {rendered:,}", file=sys.stderr)
             found[name] = (url, marker)
             continue
         if rows is None:
@@ -728,8 +718,27 @@ def ensure_corpora(
         else:
             report = load_postgres(spec, rows)
             write_postgres_marker(spec, fingerprint, report)
+        print(f"  cards rendered: {render_cards(url):,}", file=sys.stderr)
         found[name] = (url, report)
     return found
+
+
+def render_cards(url: str) -> int:
+    """Render the cards that have no current fragment, as the worker would after a poll."""
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        total, current = fragment_counts(session)
+    started = time.perf_counter()
+
+    def progress(done: int) -> None:
+        if done % 50_000 < 500:
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            print(f"  cards: {done:,}/{total - current:,} ({rate:,.0f}/s)", file=sys.stderr)
+
+    rendered = refresh_fragments(sessions, progress=progress)
+    engine.dispose()
+    return rendered
 
 
 def describe(spec: CorpusSpec, reports: dict[str, tuple[str, dict]]) -> None:

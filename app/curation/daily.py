@@ -87,34 +87,11 @@ def list_papers(
     *,
     ranked_limit: int = RANKED_LIMIT,
 ) -> PaperPage:
-    """One page of papers matching `filters`, in the view's order.
+    """One page of papers matching `filters`, in the view's order (see `select_page`).
 
-    shuffle: the seeded draw. q: by relevance (title matches first) when at most `ranked_limit`
-    papers match, else newest stored first. day: that day's announcement order. Otherwise newest
-    first announcement first. With `day`, items carry that day's announce type and version.
+    With `day`, items carry that day's announce type and version.
     """
-    search = None
-    if filters.q:
-        search = parse_search(filters.q)
-        if search is None:  # nothing searchable in it: "-", "$$", only stop words
-            return PaperPage(items=[], total=0)
-    offset = (filters.page - 1) * page_size
-    if filters.day is not None and search is None and filters.shuffle is None:
-        checks = (n.check(PaperListing.paper_id) for n in _narrowings(filters, listings=False))
-        listed = day_order(filters.day, filters.sources, checks)
-        page = _slice(list(session.scalars(listed)), offset, page_size)
-    else:
-        ordered = filters.shuffle is None and search is None
-        narrowings = _narrowings(filters)
-        selection = select_papers(session, narrowings, search, ranked_limit, ordered=ordered)
-        if selection is None:
-            page = _Page([], False, 0)
-        elif filters.shuffle is not None:
-            page = _shuffled(session, selection, filters.shuffle, offset, page_size)
-        elif search is not None:
-            page = _searched(session, selection, offset, page_size)
-        else:
-            page = _newest(session, selection, offset, page_size)
+    page = select_page(session, filters, page_size, ranked_limit=ranked_limit)
     items = load_items(session, page.ids)
     if filters.day is not None:
         items = as_listed(session, items, page.ids, filters.day, filters.sources)
@@ -124,26 +101,63 @@ def list_papers(
 
 
 @dataclass(frozen=True)
-class _Page:
+class IdPage:
+    """One page of a filtered list as paper row ids, in the view's order."""
+
     ids: list[int]
     has_next: bool
     total: int
     estimate: bool = False
 
 
-def _slice(ordered: list[int], offset: int, size: int) -> _Page:
-    return _Page(ordered[offset : offset + size], len(ordered) > offset + size, len(ordered))
+def select_page(
+    session: Session,
+    filters: PaperFilters,
+    page_size: int = PAGE_SIZE,
+    *,
+    ranked_limit: int = RANKED_LIMIT,
+) -> IdPage:
+    """The ids of one page of papers matching `filters`, in the view's order.
+
+    shuffle: the seeded draw. q: by relevance (title matches first) when at most `ranked_limit`
+    papers match, else newest stored first. day: that day's announcement order. Otherwise newest
+    first announcement first.
+    """
+    search = None
+    if filters.q:
+        search = parse_search(filters.q)
+        if search is None:  # nothing searchable in it: "-", "$$", only stop words
+            return IdPage([], False, 0)
+    offset = (filters.page - 1) * page_size
+    if filters.day is not None and search is None and filters.shuffle is None:
+        checks = (n.check(PaperListing.paper_id) for n in _narrowings(filters, listings=False))
+        listed = day_order(filters.day, filters.sources, checks)
+        return _slice(list(session.scalars(listed)), offset, page_size)
+    ordered = filters.shuffle is None and search is None
+    narrowings = _narrowings(filters)
+    selection = select_papers(session, narrowings, search, ranked_limit, ordered=ordered)
+    if selection is None:
+        return IdPage([], False, 0)
+    if filters.shuffle is not None:
+        return _shuffled(session, selection, filters.shuffle, offset, page_size)
+    if search is not None:
+        return _searched(session, selection, offset, page_size)
+    return _newest(session, selection, offset, page_size)
 
 
-def _newest(session: Session, selection: Selection, offset: int, size: int) -> _Page:
+def _slice(ordered: list[int], offset: int, size: int) -> IdPage:
+    return IdPage(ordered[offset : offset + size], len(ordered) > offset + size, len(ordered))
+
+
+def _newest(session: Session, selection: Selection, offset: int, size: int) -> IdPage:
     if selection.matches is not None:
         return _slice(selection.matches, offset, size)
     statement = selection.base.order_by(*newest_first(session)).limit(size + 1).offset(offset)
     ids = list(session.scalars(statement))
-    return _Page(ids[:size], len(ids) > size, *count_total(session, selection))
+    return IdPage(ids[:size], len(ids) > size, *count_total(session, selection))
 
 
-def _searched(session: Session, selection: Selection, offset: int, size: int) -> _Page:
+def _searched(session: Session, selection: Selection, offset: int, size: int) -> IdPage:
     """A rare query by relevance over every match; a common one newest stored first through the
     index, never sorting every match (issue 4, PERF-NOTES)."""
     search = selection.search
@@ -154,14 +168,14 @@ def _searched(session: Session, selection: Selection, offset: int, size: int) ->
         return _slice(sorted(selection.matches, reverse=True), offset, size)
     newest = search_papers(session, selection.base, Paper.id, search, newest_first=True)
     ids = list(session.scalars(newest.limit(size + 1).offset(offset)))
-    return _Page(ids[:size], len(ids) > size, *count_total(session, selection))
+    return IdPage(ids[:size], len(ids) > size, *count_total(session, selection))
 
 
-def _shuffled(session: Session, selection: Selection, seed: int, offset: int, size: int) -> _Page:
+def _shuffled(session: Session, selection: Selection, seed: int, offset: int, size: int) -> IdPage:
     candidates = shuffle_candidates(session, selection)
     ids, has_next = draw_page(
         session, selection.base, seed, offset, size, candidates=candidates, search=selection.search
     )
     if candidates is not None:
-        return _Page(ids, has_next, len(candidates))
-    return _Page(ids, has_next, *count_total(session, selection))
+        return IdPage(ids, has_next, len(candidates))
+    return IdPage(ids, has_next, *count_total(session, selection))

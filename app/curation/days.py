@@ -37,11 +37,16 @@ def adjacent_days(session: Session, day: date) -> tuple[date | None, date | None
 def data_version(session: Session) -> str:
     """Changes whenever papers or listings change: the basis of ETag / Last-Modified.
 
-    Three index lookups (ix_papers_modified_at and two primary keys), whatever the table size.
+    One statement of three index lookups (ix_papers_modified_at and two primary keys), whatever
+    the table size.
     """
-    modified = session.scalar(select(func.max(Paper.modified_at)))
-    newest = session.scalar(select(func.max(Paper.id)))
-    listings = session.scalar(select(func.max(PaperListing.id)))
+    modified, newest, listings = session.execute(
+        select(
+            select(func.max(Paper.modified_at)).scalar_subquery(),
+            select(func.max(Paper.id)).scalar_subquery(),
+            select(func.max(PaperListing.id)).scalar_subquery(),
+        )
+    ).one()
     stamp = modified.isoformat() if modified else "-"
     return f"{stamp}/{newest or 0}/{listings or 0}"
 
@@ -64,18 +69,26 @@ def day_order(
     return statement.group_by(PaperListing.paper_id).order_by(best, PaperListing.paper_id)
 
 
-def as_listed(
-    session: Session, items: list[PaperItem], ids: list[int], day: date, sources: Sequence[int]
-) -> list[PaperItem]:
-    """Items with the announce type and version their listing had on `day` (by `sources`)."""
+def listed_as(
+    session: Session, ids: list[int], day: date, sources: Sequence[int]
+) -> dict[int, tuple[str | None, int | None]]:
+    """Per paper of `ids` listed on `day` (by `sources`): that listing's announce type and
+    version."""
     if not ids:
-        return items
+        return {}
     statement = select(
         PaperListing.paper_id, PaperListing.announce_type, PaperListing.version, PaperListing.id
     ).where(PaperListing.listed_on == day, one_of(session, PaperListing.paper_id, ids))
     if sources:
         statement = statement.where(PaperListing.source_id.in_(sources))
-    chosen = best_listings(session.execute(statement))
+    return best_listings(session.execute(statement))
+
+
+def as_listed(
+    session: Session, items: list[PaperItem], ids: list[int], day: date, sources: Sequence[int]
+) -> list[PaperItem]:
+    """Items with the announce type and version their listing had on `day` (by `sources`)."""
+    chosen = listed_as(session, ids, day, sources)
     updated = []
     for paper_id, item in zip(ids, items, strict=True):
         if paper_id in chosen:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from app.curation.daily import list_papers
 from app.curation.items import get_paper
@@ -14,8 +16,17 @@ router = APIRouter(prefix="/api")
 PAPER_FILTERS = frozenset({"author", "category", "source", "q", "day", "shuffle", "page"})
 
 
-@router.get("/papers")
-def papers(request: Request, session: SessionDep) -> dict:
+class PaperList(BaseModel):
+    """One page of papers (DESIGN's list shape; `total_is_estimate` only when it is true)."""
+
+    items: list[PaperItem]
+    total: int
+    next: str | None
+    total_is_estimate: bool = False
+
+
+@router.get("/papers", response_model=None, responses={200: {"model": PaperList}})
+def papers(request: Request, session: SessionDep) -> JSONResponse:
     """Papers matching the filters (every paper when none), 50 a page: newest first; a search by
     relevance; a day in announcement order; `shuffle=SEED` in the seeded draw's order."""
     filters = parse_filters(request, PAPER_FILTERS)
@@ -30,7 +41,8 @@ def papers(request: Request, session: SessionDep) -> dict:
     }
     if page.total_is_estimate:
         body["total_is_estimate"] = True
-    return body
+    # Already JSON-safe: skips FastAPI's jsonable_encoder walk over every field (~2 ms a page).
+    return JSONResponse(body)
 
 
 @router.get("/papers/{paper_id:path}", response_model=PaperItem)

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
 from app.curation.days import data_version
+from app.web.page_cache import CachedAnswer, PageCache
 
 CACHE_CONTROL = "no-cache"  # store, but revalidate every time: the data changes daily
 
@@ -96,11 +97,13 @@ class ConditionalMiddleware:
         prefixes: Iterable[str],
         exact: Iterable[str],
         session_factory: Callable,
+        cache: PageCache | None = None,
     ) -> None:
         self.app = app
         self.prefixes = tuple(prefixes)
         self.exact = frozenset(exact)
         self.session_factory = session_factory
+        self.cache = cache if cache is not None else PageCache()
 
     def applies(self, scope: Scope) -> bool:
         """GET or HEAD on one of the read views."""
@@ -136,12 +139,31 @@ class ConditionalMiddleware:
             await send({"type": "http.response.body", "body": b""})
             return
 
+        cached = self.cache.get(validators.etag)
+        if cached is not None:
+            await send({"type": "http.response.start", "status": 200, "headers": cached.headers})
+            body = b"" if scope["method"] == "HEAD" else cached.body
+            await send({"type": "http.response.body", "body": body})
+            return
+        keeping: dict = {}
+
         async def send_with_validators(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 200:
                 message = {
                     **message,
                     "headers": [*message.get("headers", []), *validators.headers()],
                 }
+                if scope["method"] == "GET" and not _sets_cookie(message["headers"]):
+                    keeping.update(headers=tuple(message["headers"]), body=[])
+            elif message["type"] == "http.response.body" and keeping:
+                keeping["body"].append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    answer = CachedAnswer(keeping["headers"], b"".join(keeping["body"]))
+                    self.cache.put(validators.etag, answer)
             await send(message)
 
         await self.app(scope, receive, send_with_validators)
+
+
+def _sets_cookie(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    return any(key.lower() == b"set-cookie" for key, _ in headers)

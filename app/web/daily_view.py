@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from app.curation.daily import PAGE_SIZE, PaperFilters, default_view, list_papers
+from app.curation.daily import PAGE_SIZE, PaperFilters, default_view, select_page
 from app.curation.days import adjacent_days, latest_day
 from app.curation.sources import source_labels
-from app.web.links import ViewQuery
+from app.web.card_store import page_cards
+from app.web.links import CardLinks, ViewQuery
 from app.web.render import readable_date
-from app.web.views import Link, Pager, PaperCard, make_card, make_pager
+from app.web.views import Link, Pager, make_pager
 
 FIRST_RUN_COMMAND = "academichub sources add cs.AI"
 
@@ -65,7 +67,7 @@ class DailyPage:
     shuffle_href: str
     seed: int | None
     day_nav: DayNav | None
-    cards: tuple[PaperCard, ...]
+    cards: tuple[Markup, ...]  # rendered cards (app.web.cards)
     empty: EmptyState | None
     pager: Pager | None
     feed_href: str
@@ -74,12 +76,13 @@ class DailyPage:
 def build_daily_page(session: Session, filters: PaperFilters, seed: int) -> DailyPage:
     """The Curated Daily view of `filters`; `seed` goes into the Shuffle link."""
     shown = default_view(session, filters)
-    page = list_papers(session, shown)
+    page = select_page(session, shown)
     query = ViewQuery.from_filters(filters)
-    labels = source_labels(session) if filters.sources or not page.items else {}
-    offset = (filters.page - 1) * PAGE_SIZE
-    cards = tuple(make_card(item, offset + n, query) for n, item in enumerate(page.items, start=1))
-    heading, summary = _headings(filters, shown, page.total, page.total_is_estimate)
+    labels = source_labels(session) if filters.sources or not page.ids else {}
+    first_number = (filters.page - 1) * PAGE_SIZE + 1
+    links = CardLinks.for_query(query)
+    cards = page_cards(session, page.ids, first_number, links, shown.day, shown.sources)
+    heading, summary = _headings(filters, shown, page.total, page.estimate)
     empty = None if cards else _empty_state(session, filters, shown, query, labels)
     if empty is not None and empty.kind in ("first-run", "not-polled"):
         heading, summary = "Getting started", "Nothing has been collected yet."

@@ -6,26 +6,33 @@ app.web.views) with a template (app.web.templating).
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.curation.items import get_paper
+from app.web.author_view import build_author_page
 from app.web.daily_view import build_daily_page
 from app.web.deps import MAX_VALUE_LENGTH, BadParameterError, SessionDep, parse_filters
 from app.web.links import PAGE_FILTERS, ViewQuery
 from app.web.templating import render_page
-from app.web.views import build_author_page, build_paper_detail
+from app.web.views import build_paper_detail
 
 router = APIRouter(include_in_schema=False)
 
 SEED_LIMIT = 1_000_000_000
 
 
-def new_seed() -> int:
-    """A fresh shuffle seed for the Shuffle link (app.js may draw its own on click)."""
-    return secrets.randbelow(SEED_LIMIT - 1) + 1
+def next_seed(request: Request) -> int:
+    """The Shuffle link's seed, derived from the page's own URL.
+
+    app.js draws a fresh seed on every press; without script, each shuffled page links to the
+    next draw. Derived rather than random, a page is a function of its URL and the data, so
+    app.web.page_cache can answer it from memory.
+    """
+    digest = hashlib.sha256(f"{request.url.path}?{request.url.query}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % (SEED_LIMIT - 1) + 1
 
 
 def _blank_parameters_redirect(request: Request) -> Response | None:
@@ -45,7 +52,7 @@ def daily(request: Request, session: SessionDep) -> Response:
     if redirect is not None:
         return redirect
     filters = parse_filters(request, PAGE_FILTERS)
-    return render_page("daily.html", build_daily_page(session, filters, new_seed()))
+    return render_page("daily.html", build_daily_page(session, filters, next_seed(request)))
 
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)

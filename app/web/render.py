@@ -259,3 +259,30 @@ def safe_url(url: str | None) -> str | None:
     ):
         return None
     return url
+
+
+def card_meta_html(
+    number: str,
+    source_label: str | None,
+    published: date | None,
+    announce_type: str | None,
+    version: int | None,
+) -> Markup:
+    """A card's first line: number, source label, date and announce badge.
+
+    Built here rather than in the card template because pages fill it in per request around a
+    stored card fragment (app.web.cards): a day view shows that day's announce type.
+    """
+    parts = [f'<span class="card-number">{escape(number)}</span>']
+    if source_label:
+        parts.append(f'<span class="source-label">{escape(source_label)}</span>')
+    if published:
+        parts.append(
+            f'<span class="card-date">{date_label(announce_type)} '
+            f'<time datetime="{published.isoformat()}">{readable_date(published)}</time></span>'
+        )
+    badge = announce_badge(announce_type, version)
+    if badge:
+        kind = (announce_type or "").split("-")[0]
+        parts.append(f'<span class="badge badge-{escape(kind)}">{escape(badge)}</span>')
+    return Markup('<div class="card-meta">' + "".join(parts) + "</div>")

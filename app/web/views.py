@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 
-from app.curation.daily import PAGE_SIZE, PaperFilters, list_papers
 from app.schemas import PaperItem
-from app.web.links import ViewQuery, author_href, paper_href
+from app.web.links import CardLinks, LinkMaker, ViewQuery, author_href, paper_href
 from app.web.render import (
     announce_badge,
+    card_meta_html,
     date_label,
     doi_url,
     find_code_url,
@@ -40,6 +39,7 @@ class Link:
 @dataclass(frozen=True)
 class PaperCard:
     number: str  # "01."
+    meta_html: Markup  # number, source label, date and badge (app.web.render.card_meta_html)
     paper_id: str
     href: str
     title_html: Markup
@@ -86,45 +86,44 @@ class PaperDetail:
 
 
 @dataclass(frozen=True)
-class AuthorPage:
-    """One author's papers, newest first."""
-
-    name: str
-    summary: str
-    cards: tuple[PaperCard, ...]
-    pager: Pager | None
-    filter_href: str
-    feed_href: str
-
-
-@dataclass(frozen=True)
 class ErrorPage:
     status: int
     title: str
     message: str
 
 
-def make_card(item: PaperItem, number: int, query: ViewQuery, full: bool = False) -> PaperCard:
-    """A card for `item`; author and category links add a chip to `query`'s view."""
+def make_card(
+    item: PaperItem, number: int | str, links: LinkMaker, full: bool = False
+) -> PaperCard:
+    """A card for `item`; author and category links add a chip to the view `links` stands for.
+
+    `number` is the card's position, or a marker string when a fragment is rendered
+    (app.web.cards)."""
     lead, rest = (item.abstract or "", "") if full else fold_abstract(item.abstract or "")
-    authors = tuple(Link(name, query.adding("author", name).href()) for name in item.authors)
-    chosen = {value.casefold() for name, value in query.pairs if name == "author"}
+    authors = tuple(Link(name, links.author(name)) for name in item.authors)
     abs_url = safe_url(item.url)
+    number_text = f"{number:02d}." if isinstance(number, int) else f"{number}."
+    badge = announce_badge(item.announce_type, item.version)
+    badge_kind = (item.announce_type or "").split("-")[0] or None
+    published_text = readable_date(item.published) if item.published else None
     return PaperCard(
-        number=f"{number:02d}.",
+        number=number_text,
+        meta_html=card_meta_html(
+            number_text, item.source_label, item.published, item.announce_type, item.version
+        ),
         paper_id=item.id,
         href=paper_href(item.id),
         title_html=render_text(item.title, links=False),
         source_label=item.source_label,
         published=item.published,
-        published_text=readable_date(item.published) if item.published else None,
+        published_text=published_text,
         date_label=date_label(item.announce_type),
-        badge=announce_badge(item.announce_type, item.version),
-        badge_kind=(item.announce_type or "").split("-")[0] or None,
+        badge=badge,
+        badge_kind=badge_kind,
         authors=authors[:SHOWN_AUTHORS],
         more_authors=authors[SHOWN_AUTHORS:],
-        active_authors=frozenset(a.text for a in authors if a.text.casefold() in chosen),
-        categories=tuple(Link(c, query.adding("category", c).href()) for c in item.categories),
+        active_authors=frozenset(a.text for a in authors if links.is_active_author(a.text)),
+        categories=tuple(Link(c, links.category(c)) for c in item.categories),
         abstract_html=render_text(lead.strip()),
         abstract_more_html=render_text(rest),
         abs_url=abs_url,
@@ -150,7 +149,7 @@ def make_pager(page: int, has_next: bool, query: ViewQuery) -> Pager | None:
 def build_paper_detail(item: PaperItem) -> PaperDetail:
     """The paper page: the full abstract, every author and category, comments, identifiers."""
     empty = ViewQuery()
-    card = make_card(item, 1, empty, full=True)
+    card = make_card(item, 1, CardLinks.for_query(empty), full=True)
     return PaperDetail(
         card=card,
         title_text=item.title,
@@ -161,35 +160,4 @@ def build_paper_detail(item: PaperItem) -> PaperDetail:
         doi=item.doi,
         date_term=DATE_TERMS[card.date_label],
         day_href=f"/?day={item.published.isoformat()}" if item.published else None,
-    )
-
-
-def build_author_page(session: Session, name: str, page_number: int) -> AuthorPage | None:
-    """An author's papers, newest first; None when nobody of that name is stored."""
-    filters = PaperFilters(authors=(name,), page=page_number)
-    page = list_papers(session, filters)
-    if not page.items and page_number == 1:
-        return None
-    query = ViewQuery.from_filters(filters)
-    offset = (page_number - 1) * PAGE_SIZE
-    total = f"{'about ' if page.total_is_estimate else ''}{page.total:,}"
-    return AuthorPage(
-        name=name,
-        summary=f"{total} paper{'' if page.total == 1 else 's'}, newest first",
-        cards=tuple(make_card(item, offset + n, query) for n, item in enumerate(page.items, 1)),
-        pager=_author_pager(name, page_number, page.has_next),
-        filter_href=ViewQuery((("author", name),)).href(),
-        feed_href=ViewQuery((("author", name),)).href("/feeds/atom"),
-    )
-
-
-def _author_pager(name: str, page: int, has_next: bool) -> Pager | None:
-    pager = make_pager(page, has_next, ViewQuery())
-    if pager is None:
-        return None
-    path = author_href(name)
-    return Pager(
-        page,
-        None if pager.previous_href is None else path + pager.previous_href[1:],
-        None if pager.next_href is None else path + pager.next_href[1:],
     )

@@ -11,9 +11,8 @@ from lxml import etree
 from app.db import transaction
 from app.web.feeds import ATOM_NS as ATOM
 from app.web.feeds import FeedContext, FeedEntry, build_atom
-from tests.web.test_pages import HOSTILE, THU, add_source, client, record, seeded, store
-
-__all__ = ["client", "seeded"]  # fixtures shared with the page tests
+from tests.web.seeding import THU, add_source, record, store
+from tests.web.test_pages import HOSTILE
 
 
 def parse(response) -> feedparser.FeedParserDict:

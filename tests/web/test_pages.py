@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from email.utils import format_datetime
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 from lxml import html
 
-from app.config import Settings
 from app.curation.daily import PaperFilters
 from app.db import transaction
-from app.ingest.sources import add_source as create_source
-from app.ingest.store import upsert_papers
-from app.schemas import AuthorRecord, PaperRecord
-from app.web import create_app
 from app.web.conditional import is_not_modified, make_validators, normalised_url
 from app.web.links import ViewQuery, paper_href
 from app.web.security import CONTENT_SECURITY_POLICY
-
-NOW = datetime(2024, 11, 28, 6, tzinfo=UTC)
-WED, THU, SAT, MON = date(2024, 11, 27), date(2024, 11, 28), date(2024, 11, 30), date(2024, 12, 2)
+from tests.web.seeding import MON, NOW, THU, add_source, by_class, record, store
 
 # Hostile inputs from feedparser's sanitizer tests (tests/wellformed/sanitize/*.xml in
 # kurtmckee/feedparser, also under ../shared/fixtures/feeds/feedparser-tests/), as the raw,
@@ -81,75 +73,10 @@ HOSTILE = [
 ]
 
 
-def record(arxiv_id: str, authors: list[str], categories: list[str], day: date, **extra):
-    return PaperRecord(
-        arxiv_id=arxiv_id,
-        version=extra.pop("version", 1),
-        title=extra.pop("title", f"Paper {arxiv_id}"),
-        abstract=extra.pop("abstract", "An abstract with $\\alpha$."),
-        authors=[AuthorRecord(name=n) for n in authors],
-        categories=categories,
-        announce_type=extra.pop("announce_type", "new"),
-        announced_on=day,
-        url=extra.pop("url", f"https://arxiv.org/abs/{arxiv_id}"),
-        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
-        **extra,
-    )
-
-
-def add_source(session, label: str) -> int:
-    category = label.split()[-1]
-    return create_source(session, category, kind="arxiv", label=label, every_minutes=60, now=NOW).id
-
-
-def store(session_factory, source_id: int, records: list[PaperRecord], now: datetime = NOW):
-    with transaction(session_factory) as session:
-        upsert_papers(session, records, source_id=source_id, source_label="arXiv", now=now)
-
-
-@pytest.fixture
-def seeded(session_factory):
-    with transaction(session_factory) as session:
-        ai = add_source(session, "arXiv cs.AI")
-        lg = add_source(session, "arXiv cs.LG")
-    papers = [
-        record("2411.00001", ["Zichen Liu", "José Martínez-García"], ["cs.AI"], WED),
-        record(
-            "2411.00002", ["Zichen Li", "Zichen Liu"], ["cs.AI", "cs.LG"], THU, doi="10.1000/xyz"
-        ),
-        record(
-            "hep-th/9901001",
-            ["Edward Witten"],
-            ["hep-th"],
-            THU,
-            version=3,
-            announce_type="replace",
-            title="Strings on $\\mathbb{R}^n$ and a broken $\\frac{1}{$ formula",
-            abstract="Code at https://github.com/witten/strings. Needs graphs.",
-            comments="12 pages, journal version",
-            journal_ref="Nucl. Phys. B 1 (1999)",
-        ),
-    ]
-    store(session_factory, ai, papers)
-    store(session_factory, lg, [papers[1].model_copy(update={"announce_type": "cross"})])
-    return {"ai": ai, "lg": lg}
-
-
-@pytest.fixture
-def client(db_url, tmp_path):
-    app = create_app(Settings(database_url=db_url, data_dir=tmp_path))
-    with TestClient(app) as test_client:
-        yield test_client
-
-
 def page(response) -> html.HtmlElement:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/html")
     return html.fromstring(response.text)
-
-
-def by_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
 def card_ids(doc) -> list[str]:
