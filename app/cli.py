@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from app.cli_backfill import BackfillCommandError, add_backfill_commands
+from app.cli_catalogue import CatalogueCommandError, add_catalogue_commands
 from app.cli_output import print_poll_table, print_sources_table, progress_line, source_to_json
 from app.config import Settings, get_settings
 from app.db import downgrade_schema, schema_is_current, transaction, upgrade_schema
@@ -57,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(logging.ERROR)  # one-shot commands report through their own output
     try:
         return args.handler(args, services) or 0
-    except (CommandError, SourceError, BackfillCommandError) as error:
+    except (CommandError, SourceError, BackfillCommandError, CatalogueCommandError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -113,7 +114,7 @@ def _add_sources_commands(commands) -> None:
     listing = sources.add_parser("list", help="sources with their health")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_sources_list)
-    add = sources.add_parser("add", help="add a feed URL or an arXiv category (cs.AI)")
+    add = sources.add_parser("add", help="add a feed URL or a catalogue name (cs.AI, Nature)")
     add.add_argument("target", metavar="URL|NAME")
     add.add_argument("--kind", choices=["arxiv", "rss", "atom", "biorxiv"])
     add.add_argument("--label")
@@ -124,6 +125,7 @@ def _add_sources_commands(commands) -> None:
     remove.set_defaults(handler=cmd_sources_remove)
     defaults = sources.add_parser("defaults", help="add a starter set of arXiv CS categories")
     defaults.set_defaults(handler=cmd_sources_defaults)
+    add_catalogue_commands(sources)
 
 
 def _ensure_schema(services: Services) -> None:

@@ -14,8 +14,8 @@ from app.ingest.backfill import (
     backfill_source,
     run_backfill,
 )
+from app.ingest.catalogue import find_entry
 from app.ingest.papers_add import PaperApis, add_papers
-from app.ingest.sources import ARXIV_CATEGORY
 from app.services import Services
 
 BAR_WIDTH = 24
@@ -61,9 +61,13 @@ def _ensure_schema(services: Services) -> None:
 
 def cmd_backfill_arxiv(args, services: Services) -> int:
     _ensure_schema(services)
-    if not ARXIV_CATEGORY.match(args.category) or "+" in args.category:
-        raise BackfillCommandError(f"{args.category!r} is not an arXiv category such as cs.AI")
-    job = BackfillJob(args.category, args.since, args.until or datetime.now(UTC).date())
+    entry = find_entry(args.category)
+    if entry is None or entry.kind != "arxiv":
+        raise BackfillCommandError(
+            f"{args.category!r} is not an arXiv category such as cs.AI "
+            "(`academichub sources catalogue` lists them)"
+        )
+    job = BackfillJob(entry.name, args.since, args.until or datetime.now(UTC).date())
     if job.until < job.since:
         raise BackfillCommandError(f"--until {job.until} is before --since {job.since}")
     with transaction(services.sessions) as session:

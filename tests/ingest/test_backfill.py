@@ -9,6 +9,7 @@ clock shared by the limiter, the fetcher's Retry-After waits and the server's re
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -262,3 +263,39 @@ def test_backfill_lists_papers_under_the_existing_category_feed(session_factory)
         combined, created_combined = backfill_source(session, "stat.ML", START)
     assert created and not created_again and again.id == first.id
     assert combined.label == "AI and ML" and not created_combined
+
+
+def test_backfill_command_shows_progress_and_resumes_as_done(
+    db_url, loopback_server, fixture_bytes, monkeypatch, capsys, tmp_path
+):
+    from app.cli import main
+    from app.config import get_settings
+
+    one_week = BackfillJob("cs.AI", date(2024, 1, 1), date(2024, 1, 7))
+    root = etree.fromstring(fixture_bytes(RECORDED))
+    entries = root.findall(f"{ATOM}entry")
+    for entry in entries:
+        root.remove(entry)
+    url = search_url(
+        loopback_server.url("/api/query"), window_query("cs.AI", *windows(one_week)[0]), 0
+    )
+    parts = urlsplit(url)
+    loopback_server.add(f"{parts.path}?{parts.query}", _page(root, entries[:5], 5, 0, 2000))
+    monkeypatch.setenv("ACADEMICHUB_DATABASE_URL", db_url)
+    monkeypatch.setenv("ACADEMICHUB_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ACADEMICHUB_ARXIV_API_URL", loopback_server.url("/api/query"))
+    args = ["backfill", "arxiv", "--category", "cs.AI", "--since", "2024-01-01"]
+    get_settings.cache_clear()
+    try:
+        first = main([*args, "--until", "2024-01-07", "--json"])
+        out, err = capsys.readouterr()
+        again = main([*args, "--until", "2024-01-07"])
+        _, err_again = capsys.readouterr()
+        backwards = main([*args, "--until", "2023-12-31"])
+        _, err_backwards = capsys.readouterr()
+    finally:
+        get_settings.cache_clear()
+    assert first == 0 and json.loads(out)["papers"] == 5
+    assert "added source" in err and "window 1/1" in err and "ETA 0:00" in err
+    assert again == 0 and "5 paper(s)" in err_again and len(loopback_server.requests) == 1
+    assert backwards == 1 and err_backwards.startswith("error: --until 2023-12-31 is before")
