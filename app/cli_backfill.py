@@ -6,6 +6,7 @@ import json
 import sys
 from datetime import UTC, date, datetime
 
+from app.catalogue import find_entry
 from app.db import schema_is_current, transaction
 from app.ingest.backfill import (
     BackfillJob,
@@ -14,7 +15,6 @@ from app.ingest.backfill import (
     backfill_source,
     run_backfill,
 )
-from app.ingest.catalogue import find_entry
 from app.ingest.papers_add import PaperApis, add_papers
 from app.services import Services
 

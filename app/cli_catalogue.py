@@ -8,9 +8,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.catalogue import CatalogueEntry, catalogue
 from app.cli_output import print_table
 from app.db import schema_is_current, transaction
-from app.ingest.catalogue import CatalogueEntry, catalogue
 from app.ingest.opml import OpmlError, parse_opml, write_opml
 from app.ingest.sources_opml import exportable_feeds, import_opml
 from app.services import Services

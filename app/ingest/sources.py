@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.ingest.catalogue import ARXIV_FEED_BASE, DEFAULT_SOURCES, find_entry
+from app.catalogue import ARXIV_FEED_BASE, DEFAULT_SOURCES, find_entry
 from app.ingest.schedule import arxiv_feed_categories, is_arxiv_announcement_feed
 from app.models import Source
 

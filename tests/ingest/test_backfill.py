@@ -9,6 +9,7 @@ clock shared by the limiter, the fetcher's Retry-After waits and the server's re
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 
 from app.db import transaction
 from app.ingest.arxiv import parse_arxiv_api
+from app.ingest.arxiv_api import search_url
 from app.ingest.backfill import (
     BackfillJob,
     BackfillStoppedError,
@@ -27,7 +29,6 @@ from app.ingest.backfill import (
     window_query,
     windows,
 )
-from app.ingest.arxiv_api import search_url
 from app.ingest.fetch import make_client
 from app.ingest.ratelimit import HostLimiter
 from app.models import BackfillProgress, Paper, PaperListing, Source
@@ -133,7 +134,7 @@ def backfill(session_factory, server, clock, source, on_page=None):
 
 def request_gaps(server) -> list[float]:
     times = [r.timestamp for r in server.requests]
-    return [b - a for a, b in zip(times, times[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(times)]
 
 
 def stored_ids(session_factory) -> list[str]:
@@ -153,9 +154,7 @@ def test_windows_tile_the_range_without_overlap():
     )
 
 
-def test_a_backfill_killed_mid_way_resumes_without_gaps_or_duplicates(
-    session_factory, api, source
-):
+def test_a_backfill_killed_mid_way_resumes_without_gaps_or_duplicates(session_factory, api, source):
     server, clock, pages = api
     seen: list = []
 
@@ -224,9 +223,7 @@ def test_429_and_503_with_retry_after_mid_backfill_are_waited_out(
     assert len(stored_ids(session_factory)) == 60
 
 
-def test_an_api_that_keeps_failing_stops_the_run_and_a_rerun_resumes(
-    session_factory, api, source
-):
+def test_an_api_that_keeps_failing_stops_the_run_and_a_rerun_resumes(session_factory, api, source):
     server, clock, pages = api
     fifth_page = list(pages)[4]  # window 3, start 0
     body = server._routes[fifth_page][0].body

@@ -1,4 +1,4 @@
-"""The built-in catalogue: arXiv's taxonomy, journal feeds, preprint subjects, `sources add NAME`."""
+"""The built-in catalogue: arXiv's taxonomy, journal feeds, preprint subjects, `sources add`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from app.ingest.catalogue import (
+from app.catalogue import (
     ARXIV_CATEGORIES,
     DEFAULT_SOURCES,
     catalogue,
@@ -66,7 +66,7 @@ def test_journal_and_preprint_entries():
 
 
 def test_unknown_names_are_clear_errors():
-    with pytest.raises(SourceError, match="unknown arXiv category 'cs.XX'"):
+    with pytest.raises(SourceError, match=r"unknown arXiv category 'cs\.XX'"):
         resolve_source("cs.XX", None)
     with pytest.raises(SourceError, match="sources catalogue"):
         resolve_source("Journal of Nothing", None)

@@ -75,10 +75,10 @@ def test_crossref_partial_and_missing_dates(fixture_bytes):
 
 def test_jats_markup_becomes_sanitized_html():
     jats = (
-        '<jats:title>Abstract</jats:title><jats:sec><jats:title>Background</jats:title>'
+        "<jats:title>Abstract</jats:title><jats:sec><jats:title>Background</jats:title>"
         "<jats:p>CO<jats:sub>2</jats:sub> at 10<jats:sup>4</jats:sup> "
         '<jats:italic>in vivo</jats:italic><jats:xref ref-type="bibr">1</jats:xref>'
-        '<script>alert(1)</script></jats:p></jats:sec>'
+        "<script>alert(1)</script></jats:p></jats:sec>"
     )
     assert jats_to_html(jats) == (
         "<div><h3>Background</h3><p>CO<sub>2</sub> at 10<sup>4</sup> <i>in vivo</i>1</p></div>"
@@ -142,7 +142,9 @@ def test_papers_add_command(session_factory, apis, db_url, monkeypatch, capsys, 
     monkeypatch.setenv("ACADEMICHUB_CROSSREF_API_URL", apis.crossref_api_url)
     get_settings.cache_clear()
     try:
-        status = main(["papers", "add", "10.1371/journal.pone.0033693", "10.9999/missing", "--json"])
+        status = main(
+            ["papers", "add", "10.1371/journal.pone.0033693", "10.9999/missing", "--json"]
+        )
     finally:
         get_settings.cache_clear()
     captured = capsys.readouterr()

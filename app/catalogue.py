@@ -1,6 +1,7 @@
 """The built-in source catalogue: arXiv's taxonomy, top journals' feeds, bioRxiv and medRxiv.
 
-Pure data plus lookups; `sources add NAME` and `sources catalogue` read it. arXiv's names are the
+Pure data plus lookups, below every layer: `sources add NAME`, `sources catalogue` and the web's
+/sources page all read it. arXiv's names are the
 official taxonomy (https://arxiv.org/category_taxonomy): 155 categories, aliases included
 (cs.SY = eess.SY, math.ST = stat.TH, …), plus the archives that group them. Journal feeds are
 the publishers' own feed URLs (shapes in shared/fixtures/feeds/FORMATS.md §5).
