@@ -14,6 +14,7 @@ from app.ingest.backfill import (
     BackfillStoppedError,
     backfill_source,
     run_backfill,
+    unfinished_until,
 )
 from app.ingest.papers_add import PaperApis, add_papers
 from app.services import Services
@@ -67,7 +68,13 @@ def cmd_backfill_arxiv(args, services: Services) -> int:
             f"{args.category!r} is not an arXiv category such as cs.AI "
             "(`academichub sources catalogue` lists them)"
         )
-    job = BackfillJob(entry.name, args.since, args.until or datetime.now(UTC).date())
+    until = args.until
+    if until is None:
+        with services.sessions() as session:
+            until = unfinished_until(session, entry.name, args.since)
+        if until is not None:
+            print(f"resuming the unfinished backfill up to {until}", file=sys.stderr)
+    job = BackfillJob(entry.name, args.since, until or datetime.now(UTC).date())
     if job.until < job.since:
         raise BackfillCommandError(f"--until {job.until} is before --since {job.since}")
     with transaction(services.sessions) as session:

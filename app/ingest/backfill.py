@@ -126,6 +126,25 @@ def load_progress(session: Session, job: BackfillJob, now: datetime) -> Backfill
     return row
 
 
+def unfinished_until(session: Session, category: str, since: date) -> date | None:
+    """The end date of an unfinished backfill of this category from `since`, if there is one.
+
+    A run without --until means "until today"; resumed on a later day it must continue the
+    same range rather than start a new one.
+    """
+    return session.scalar(
+        select(BackfillProgress.until)
+        .where(
+            BackfillProgress.kind == "arxiv",
+            BackfillProgress.category == category,
+            BackfillProgress.since == since,
+            BackfillProgress.finished_at.is_(None),
+        )
+        .order_by(BackfillProgress.updated_at.desc())
+        .limit(1)
+    )
+
+
 def status_of(row: BackfillProgress, job: BackfillJob, interval: float) -> BackfillStatus:
     """Where the job stands, with an ETA of the requests left at one per `interval` seconds."""
     cuts = windows(job)

@@ -26,6 +26,7 @@ from app.ingest.backfill import (
     BackfillStoppedError,
     backfill_source,
     run_backfill,
+    unfinished_until,
     window_query,
     windows,
 )
@@ -172,9 +173,13 @@ def test_a_backfill_killed_mid_way_resumes_without_gaps_or_duplicates(session_fa
             20,
             20,
         )
+        # A rerun without --until on a later day continues this range, not a new one.
+        assert unfinished_until(session, "cs.AI", JOB.since) == JOB.until
     assert len(stored_ids(session_factory)) == 20
 
     status = backfill(session_factory, server, clock, source)
+    with session_factory() as session:
+        assert unfinished_until(session, "cs.AI", JOB.since) is None
 
     assert status.finished and status.papers == 60 and status.requests == 8
     server.wait_idle()
