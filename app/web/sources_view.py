@@ -7,6 +7,7 @@ the exact command that adds it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -52,23 +53,35 @@ def build_sources_page(session: Session) -> SourcesPage:
         CatalogueGroup(name, tuple(entries), sum(e.url in urls for e in entries))
         for name, entries in grouped.items()
     )
+    public = frozenset(e.url for e in catalogue())
     return SourcesPage(
-        sources=tuple(_configured(s) for s in health),
+        sources=tuple(_configured(s, public) for s in health),
         groups=groups,
         configured_urls=urls,
         catalogue_size=len(catalogue()),
     )
 
 
-def _configured(source: SourceHealth) -> ConfiguredSource:
+def shown_url(url: str, public: frozenset[str]) -> str:
+    """A catalogue URL in full; any other only as its host, since the page is public and a
+    private feed's path or query may carry a token."""
+    if url in public:
+        return url
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}/…" if parts.hostname else "(not a web feed)"
+
+
+def _configured(source: SourceHealth, public: frozenset[str]) -> ConfiguredSource:
     status = source.status if source.enabled else f"{source.status} (disabled)"
+    url = shown_url(source.url, public)
+    error = source.last_error.replace(source.url, url) if source.last_error else None
     return ConfiguredSource(
         label=source.label,
         kind=source.kind,
-        url=source.url,
+        url=url,
         status=status,
         failures=source.failures,
-        last_error=source.last_error,
+        last_error=error,
         last_poll=_when(source.last_polled_at),
         next_poll=_when(source.next_poll_at) if source.enabled else "never",
     )

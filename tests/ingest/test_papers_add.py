@@ -156,3 +156,36 @@ def test_papers_add_command(session_factory, apis, db_url, monkeypatch, capsys, 
     assert added["paper_id"] == "doi:10.1371/journal.pone.0033693" and missing["error"]
     with session_factory() as session:
         assert session.scalar(select(Paper.source_label)) == "PLoS ONE"
+
+
+def test_arxiv_ids_go_in_batches_of_100_three_seconds_apart(
+    session_factory, loopback_server, fixture_bytes
+):
+    from datetime import timedelta
+
+    now = [NOW]
+
+    def sleep(seconds: float) -> None:
+        now[0] += timedelta(seconds=seconds)
+
+    loopback_server.clock = lambda: now[0].timestamp()
+    api = loopback_server.url("/api/query")
+    ids = [f"2401.{n:05d}" for n in range(1, 102)]
+    empty = fixture_bytes("feeds/arxiv-api/empty-idlist-0000.0000-2026-04-12.xml")
+    loopback_server.add(_path(id_list_url(api, ids[:100])), empty)
+    loopback_server.add(_path(id_list_url(api, ids[100:])), empty)
+    limiter = HostLimiter(session_factory, clock=lambda: now[0], sleep=sleep)
+    with make_client("test") as client:
+        outcomes = add_papers(
+            session_factory,
+            client,
+            limiter,
+            ids,
+            now=NOW,
+            apis=PaperApis(arxiv_api_url=api, sleep=sleep),
+        )
+    assert all("not found on arXiv" in o.error for o in outcomes) and len(outcomes) == 101
+    loopback_server.wait_idle()
+    first, second = loopback_server.requests
+    assert "max_results=100" in first.path and "max_results=1" in second.path
+    assert second.timestamp - first.timestamp >= 3.0

@@ -57,3 +57,17 @@ def test_empty_sources_page_and_unknown_parameters(client):
     response = client.get("/sources")
     assert response.status_code == 200 and "academichub sources defaults" in response.text
     assert client.get("/sources?x=1").status_code == 400
+
+
+def test_private_feed_urls_are_not_shown_in_full(client, session_factory):
+    secret = "https://feeds.example.org/private/abc123.rss?token=s3cret"
+    with transaction(session_factory) as session:
+        source = add_source(session, secret, kind="rss", label="Mine", every_minutes=60, now=NOW)
+        session.execute(
+            update(Source)
+            .where(Source.id == source.id)
+            .values(last_error=f"GET {secret}: HTTP 401", failures=1)
+        )
+    body = client.get("/sources").text
+    assert "s3cret" not in body and "abc123" not in body
+    assert "https://feeds.example.org/…" in body and "HTTP 401" in body
