@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
+from app.cli_backfill import BackfillCommandError, add_backfill_commands
+from app.cli_catalogue import CatalogueCommandError, add_catalogue_commands
 from app.cli_output import (
     count_progress,
     print_poll_table,
@@ -63,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(logging.ERROR)  # one-shot commands report through their own output
     try:
         return args.handler(args, services) or 0
-    except (CommandError, SourceError) as error:
+    except (CommandError, SourceError, BackfillCommandError, CatalogueCommandError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -110,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     gaps = commands.add_parser("fill-gaps", help="fill missed arXiv announcement days now")
     gaps.add_argument("--json", action="store_true")
     gaps.set_defaults(handler=cmd_fill_gaps)
+    add_backfill_commands(commands)
     return parser
 
 
@@ -118,7 +121,7 @@ def _add_sources_commands(commands) -> None:
     listing = sources.add_parser("list", help="sources with their health")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_sources_list)
-    add = sources.add_parser("add", help="add a feed URL or an arXiv category (cs.AI)")
+    add = sources.add_parser("add", help="add a feed URL or a catalogue name (cs.AI, Nature)")
     add.add_argument("target", metavar="URL|NAME")
     add.add_argument("--kind", choices=["arxiv", "rss", "atom", "biorxiv"])
     add.add_argument("--label")
@@ -129,6 +132,7 @@ def _add_sources_commands(commands) -> None:
     remove.set_defaults(handler=cmd_sources_remove)
     defaults = sources.add_parser("defaults", help="add a starter set of arXiv CS categories")
     defaults.set_defaults(handler=cmd_sources_defaults)
+    add_catalogue_commands(sources)
 
 
 def _ensure_schema(services: Services) -> None:

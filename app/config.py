@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # Not in DESIGN's list: where gap filling and backfill ask the arXiv API (tests point it at
     # a loopback server; nobody else needs to change it).
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    # Not in DESIGN's list either: where `papers add` looks DOIs up (Crossref's works endpoint).
+    crossref_api_url: str = "https://api.crossref.org/works"
 
     @field_validator("secret_key")
     @classmethod

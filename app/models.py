@@ -228,3 +228,30 @@ class CardFragment(Base):
     format: Mapped[str] = mapped_column(String(32))
     paper_modified_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     html: Mapped[str] = mapped_column(Text)
+
+
+class BackfillProgress(Base):
+    """Where a backfill of one category and date range stands, so a rerun resumes there.
+
+    Updated in the same transaction as the page it describes: a kill never loses or repeats one.
+    """
+
+    __tablename__ = "backfill_progress"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(64))
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date] = mapped_column(Date)
+    window_start: Mapped[date] = mapped_column(Date)  # first day of the window being fetched
+    next_start: Mapped[int] = mapped_column(Integer, default=0)  # API `start` within it
+    window_total: Mapped[int | None] = mapped_column(Integer)  # its totalResults, once known
+    papers: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("kind", "category", "since", "until", name="uq_backfill_progress_range"),
+    )

@@ -18,6 +18,7 @@ FORBIDDEN = {
     "app.curation": ("app.ingest", "app.web", "app.briefings", "app.cli", "app.scheduler"),
     "app.web": ("app.ingest", "app.briefings", "app.cli", "app.scheduler", "app.services"),
     "app.text": ("app.ingest", "app.curation", "app.web"),
+    "app.catalogue": ("app.ingest", "app.curation", "app.web", "app.db", "app.models"),
     "app.search": ("app.ingest", "app.curation", "app.web"),
     "app.db": ("app.ingest", "app.curation", "app.web", "app.search"),
     "app.models": ("app.ingest", "app.curation", "app.web"),

@@ -10,15 +10,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import transaction
-from app.ingest.arxiv import parse_arxiv_api
-from app.ingest.fetch import FetchConnectionError, FetchError, fetch_document
+from app.ingest.arxiv_api import ARXIV_API_URL, ArxivApiError, fetch_api_page, search_url
+from app.ingest.fetch import FetchConnectionError, FetchError
 from app.ingest.ratelimit import HostLimiter
 from app.ingest.schedule import (
     arxiv_feed_categories,
@@ -32,9 +31,7 @@ from app.models import AnnouncementDay, Source
 from app.schemas import PaperRecord
 
 log = logging.getLogger(__name__)
-ARXIV_API_URL = "https://export.arxiv.org/api/query"
 LOOKBACK_DAYS = 14
-PAGE_SIZE = 2000  # the API's maximum per call
 
 
 @dataclass(frozen=True)
@@ -90,14 +87,7 @@ def api_query_url(api_url: str, categories: tuple[str, ...], day: date, start: i
     cats = " OR ".join(f"cat:{c}" if "." in c else f"cat:{c}.*" for c in categories)
     stamp = "%Y%m%d%H%M"
     query = f"({cats}) AND submittedDate:[{window_start:{stamp}} TO {window_end:{stamp}}]"
-    params = {
-        "search_query": query,
-        "start": start,
-        "max_results": PAGE_SIZE,
-        "sortBy": "submittedDate",
-        "sortOrder": "ascending",
-    }
-    return f"{api_url}?{urlencode(params)}"
+    return search_url(api_url, query, start)
 
 
 def classify_listing(record: PaperRecord, categories: tuple[str, ...], day: date) -> PaperRecord:
@@ -128,7 +118,7 @@ def fill_gaps(
             report.stopped = f"arXiv API unreachable, gap filling gives up for now: {error}"
             log.warning("gap fill stopped", extra={"reason": report.stopped})
             return report
-        except (FetchError, ValueError) as error:
+        except (FetchError, ArxivApiError) as error:
             report.stopped = f"arXiv API failed for {task.day}: {error}"
             log.warning("gap fill stopped", extra={"reason": report.stopped})
             return report
@@ -153,12 +143,7 @@ def _fetch_day(
     start = 0
     while True:
         url = api_query_url(api_url, task.categories, task.day, start)
-        fetched = fetch_document(
-            client, url, retries=1, before_request=lambda: limiter.wait("arxiv")
-        )
-        feed = parse_arxiv_api(fetched.body)
-        if feed.error or fetched.status_code >= 400:
-            raise ValueError(feed.error or f"HTTP {fetched.status_code}")
+        feed = fetch_api_page(client, limiter, url)
         records.extend(classify_listing(r, task.categories, task.day) for r in feed.records)
         start += len(feed.records)
         if not feed.records or start >= (feed.total_results or 0):

@@ -120,6 +120,27 @@ def submission_window(announced_on: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+def announcement_day_of(submitted_at: datetime) -> date:
+    """The feed day that announces a submission: the inverse of `submission_window`.
+
+    A paper submitted before a weekday's 14:00 ET cut-off is announced the next weekday.
+    """
+    local = submitted_at.astimezone(ARXIV_TZ)
+    cutoff_day = local.date()
+    if local.timetz().replace(tzinfo=None) >= time(14, 0):
+        cutoff_day += timedelta(days=1)
+    while cutoff_day.weekday() not in ANNOUNCEMENT_WEEKDAYS:
+        cutoff_day += timedelta(days=1)
+    return _next_weekday(cutoff_day)
+
+
+def _next_weekday(day: date) -> date:
+    day += timedelta(days=1)
+    while day.weekday() not in ANNOUNCEMENT_WEEKDAYS:
+        day += timedelta(days=1)
+    return day
+
+
 def _previous_weekday(day: date) -> date:
     day -= timedelta(days=1)
     while day.weekday() not in ANNOUNCEMENT_WEEKDAYS:

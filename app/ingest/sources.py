@@ -10,14 +10,14 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.catalogue import ARXIV_FEED_BASE, DEFAULT_SOURCES, find_entry
 from app.ingest.schedule import arxiv_feed_categories, is_arxiv_announcement_feed
 from app.models import Source
 
 KINDS = ("arxiv", "rss", "atom", "biorxiv")
-ARXIV_FEED_BASE = "https://rss.arxiv.org/rss/"
 # An arXiv archive or category id: "cs", "cs.AI", "math.AG", "hep-th", "astro-ph.CO", "q-bio.NC".
 ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z\-]+)?$")
-DEFAULT_CATEGORIES = ("cs.AI", "cs.LG", "cs.CL")
+DEFAULT_CATEGORIES = DEFAULT_SOURCES
 
 
 class SourceError(ValueError):
@@ -41,15 +41,14 @@ class SourceView:
 
 
 def resolve_source(target: str, kind: str | None) -> tuple[str, str]:
-    """A URL or an arXiv category name ("cs.AI", "arxiv:cs.AI+stat.ML") as (url, kind)."""
+    """A URL, a catalogue name ("Nature", "bioRxiv Genomics") or arXiv categories ("cs.AI",
+    "arxiv:cs.AI+stat.ML") as (url, kind)."""
     name = target.removeprefix("arxiv:")
     if "://" not in target:
-        parts = name.split("+")
-        if not all(ARXIV_CATEGORY.match(part) for part in parts):
-            raise SourceError(
-                f"{target!r} is neither a URL nor an arXiv category such as cs.AI or math"
-            )
-        return ARXIV_FEED_BASE + "+".join(parts), kind or "arxiv"
+        entry = find_entry(name)
+        if entry is not None and entry.kind != "arxiv":
+            return entry.url, kind or entry.kind
+        return ARXIV_FEED_BASE + "+".join(_arxiv_codes(target, name)), kind or "arxiv"
     parts = urlsplit(target)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SourceError(f"{target!r} is not an http(s) URL")
@@ -58,6 +57,31 @@ def resolve_source(target: str, kind: str | None) -> tuple[str, str]:
     if kind is not None and kind not in KINDS:
         raise SourceError(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
     return target, kind or guessed
+
+
+def _arxiv_codes(target: str, name: str) -> list[str]:
+    """The taxonomy's spelling of each "+"-joined arXiv code; SourceError for anything else."""
+    codes = []
+    for part in name.split("+"):
+        entry = find_entry(part)
+        if entry is not None and entry.kind == "arxiv":
+            codes.append(entry.name)
+        elif ARXIV_CATEGORY.match(part):
+            raise SourceError(
+                f"unknown arXiv category {part!r}; `academichub sources catalogue` lists them"
+            )
+        else:
+            raise SourceError(
+                f"{target!r} is neither a URL, an arXiv category such as cs.AI or math, nor a "
+                "name from `academichub sources catalogue`"
+            )
+    return codes
+
+
+def catalogue_label(target: str) -> str | None:
+    """A journal's or preprint subject's catalogue name as the label (arXiv keeps its own)."""
+    entry = find_entry(target) if "://" not in target else None
+    return entry.name if entry is not None and entry.kind != "arxiv" else None
 
 
 def default_label(url: str) -> str:
@@ -84,7 +108,7 @@ def add_source(
     if existing is not None:
         raise SourceError(f"{url} is already source {existing.id} ({existing.label})")
     source = Source(
-        label=label or default_label(url),
+        label=label or catalogue_label(target) or default_label(url),
         kind=resolved_kind,
         url=url,
         enabled=True,

@@ -1,4 +1,5 @@
-"""HTML pages: Curated Daily (`/`), one paper (`/papers/{id}`) and one author (`/authors/{name}`).
+"""HTML pages: Curated Daily (`/`), one paper (`/papers/{id}`), one author (`/authors/{name}`) and
+the sources (`/sources`).
 
 Routes parse input, call one builder and render its typed page context (app.web.daily_view,
 app.web.views) with a template (app.web.templating).
@@ -16,6 +17,7 @@ from app.web.author_view import build_author_page
 from app.web.daily_view import build_daily_page
 from app.web.deps import MAX_VALUE_LENGTH, BadParameterError, SessionDep, parse_filters
 from app.web.links import PAGE_FILTERS, ViewQuery
+from app.web.sources_view import build_sources_page
 from app.web.templating import render_page
 from app.web.views import build_paper_detail
 
@@ -78,3 +80,10 @@ def author(name: str, request: Request, session: SessionDep) -> Response:
     if context is None:
         raise HTTPException(status_code=404, detail=f"No papers by “{name}” are stored here.")
     return render_page("author.html", context)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources(request: Request, session: SessionDep) -> Response:
+    """Configured sources with their health, and the catalogue with the command for each."""
+    parse_filters(request, frozenset())
+    return render_page("sources.html", build_sources_page(session))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -52,6 +52,9 @@ class LoopbackServer:
 
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
+        # What stamps `RecordedRequest.timestamp`; tests with an injected clock replace it, so
+        # request spacing is measured on that clock instead of slept through.
+        self.clock: Callable[[], float] = time.monotonic
         self._routes: dict[str, list[Response]] = {}
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -138,7 +141,7 @@ class LoopbackServer:
 
     def _begin(self, handler: _Handler) -> tuple[RecordedRequest, Response | None]:
         headers = {name.lower(): value for name, value in handler.headers.items()}
-        record = RecordedRequest(handler.command, handler.path, headers, time.monotonic())
+        record = RecordedRequest(handler.command, handler.path, headers, self.clock())
         with self._lock:
             self._in_flight += 1
             self.requests.append(record)

@@ -7,7 +7,7 @@ PostgreSQL: `search_vector` gets a statistics target of 1000 so the planner know
 unknown ones; with the default (100) a word absent from the sample is estimated at hundreds of
 matches and a one-match query scans the newest-first index for seconds (bench/search.py).
 
-Revision ID: 0007
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-25
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
