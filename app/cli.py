@@ -28,13 +28,13 @@ from app.cli_output import (
     source_to_json,
 )
 from app.config import Settings, get_settings
+from app.curation.sources import source_health
 from app.db import downgrade_schema, schema_is_current, transaction, upgrade_schema
 from app.ingest.sources import (
     DEFAULT_CATEGORIES,
     SourceError,
     add_source,
     existing_source_ids,
-    list_sources,
     remove_source,
 )
 from app.logs import configure_logging
@@ -169,7 +169,7 @@ def cmd_index_rebuild(args, services: Services) -> int:
 def cmd_sources_list(args, services: Services) -> int:
     _ensure_schema(services)
     with services.sessions() as session:
-        views = list_sources(session)
+        views = source_health(session)
     if args.json:
         print(json.dumps([source_to_json(v) for v in views]))
     else:
@@ -232,7 +232,7 @@ def cmd_poll(args, services: Services) -> int:
         elif args.due:
             ids = poller.due_source_ids()
         else:
-            ids = [v.id for v in list_sources(session) if v.enabled]
+            ids = [v.id for v in source_health(session) if v.enabled]
     if not ids:
         print("nothing to poll (add one with `academichub sources add cs.AI`)", file=sys.stderr)
     total = len(ids)

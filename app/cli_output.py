@@ -6,8 +6,8 @@ import sys
 from dataclasses import asdict
 from datetime import datetime
 
+from app.curation.sources import SourceHealth
 from app.ingest.poll import PollOutcome
-from app.ingest.sources import SourceView
 
 BAR_WIDTH = 24
 
@@ -31,7 +31,7 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
         )
 
 
-def print_sources_table(views: list[SourceView]) -> None:
+def print_sources_table(views: list[SourceHealth]) -> None:
     if not views:
         print("no sources yet: add one with `academichub sources add cs.AI`", file=sys.stderr)
         return
@@ -63,7 +63,7 @@ def print_sources_table(views: list[SourceView]) -> None:
     print_table(headers, rows)
 
 
-def source_to_json(view: SourceView) -> dict:
+def source_to_json(view: SourceHealth) -> dict:
     data = asdict(view)
     for key in ("last_polled_at", "next_poll_at"):
         data[key] = data[key].isoformat() if data[key] else None

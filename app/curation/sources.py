@@ -19,7 +19,7 @@ def source_labels(session: Session) -> dict[int, str]:
 
 @dataclass(frozen=True)
 class SourceHealth:
-    """One configured source as the /sources page shows it."""
+    """One configured source with its health, as `sources list` and the /sources page show it."""
 
     id: int
     label: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -22,22 +21,6 @@ DEFAULT_CATEGORIES = DEFAULT_SOURCES
 
 class SourceError(ValueError):
     """A source cannot be added or found as asked."""
-
-
-@dataclass(frozen=True)
-class SourceView:
-    """A source as `sources list` shows it."""
-
-    id: int
-    label: str
-    kind: str
-    url: str
-    enabled: bool
-    status: str
-    failures: int
-    last_error: str | None
-    last_polled_at: datetime | None
-    next_poll_at: datetime | None
 
 
 def resolve_source(target: str, kind: str | None) -> tuple[str, str]:
@@ -120,26 +103,6 @@ def add_source(
     session.add(source)
     session.flush()
     return source
-
-
-def list_sources(session: Session) -> list[SourceView]:
-    """Every source with its health, oldest first."""
-    rows = session.scalars(select(Source).order_by(Source.id))
-    return [
-        SourceView(
-            s.id,
-            s.label,
-            s.kind,
-            s.url,
-            s.enabled,
-            s.status,
-            s.failures,
-            s.last_error,
-            s.last_polled_at,
-            s.next_poll_at,
-        )
-        for s in rows
-    ]
 
 
 def remove_source(session: Session, source_id: int) -> str:
