@@ -15,10 +15,8 @@ from app.briefings.terms import count_terms, display_form
 
 MAX_THEMES = 12
 ITERATIONS = 20
-CENTROID_TERMS = 400
-_PHRASE_BONUS = {
-    True: 1.6
-}  # names read better as phrases ("neural network")  # a centroid keeps its heaviest terms only: fast and no worse in practice
+CENTROID_TERMS = 400  # a centroid keeps its heaviest terms only: fast and no worse in practice
+PHRASE_BONUS = 1.6  # names read better as phrases ("neural network" over "network · neural")
 Vector = dict[str, float]
 
 
@@ -149,7 +147,7 @@ def _top_terms(centroid: Vector, corpus: Corpus, count: int) -> list[str]:
     """Heaviest terms, skipping a word already inside a chosen phrase and vice versa."""
     chosen: list[str] = []
     ranked = sorted(
-        centroid.items(), key=lambda tw: (-tw[1] * _PHRASE_BONUS.get(" " in tw[0], 1), tw[0])
+        centroid.items(), key=lambda tw: (-tw[1] * (PHRASE_BONUS if " " in tw[0] else 1.0), tw[0])
     )
     for term, _ in ranked:
         parts = set(term.split())
