@@ -305,7 +305,7 @@ def cmd_worker(args, services: Services) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     scheduler.start()
-    print("worker running (poller + gap filler); Ctrl-C stops it", file=sys.stderr)
+    print("worker running (poller, gap filler, briefer); Ctrl-C stops it", file=sys.stderr)
     stop.wait()
     scheduler.shutdown(wait=True)
     return 0

@@ -1,4 +1,5 @@
-"""APScheduler wiring only: which jobs run when. The jobs themselves live in app/ingest."""
+"""APScheduler wiring only: which jobs run when. The jobs themselves live in app/ingest and
+app/briefings."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 
+from app.briefings.scope import BriefingScope
+from app.briefings.store import request_briefing
+from app.briefings.worker import default_backend
+from app.db import transaction
 from app.ingest.gapfill import GapFillReport, fill_gaps
 from app.services import Services
 
 log = logging.getLogger(__name__)
 POLL_CHECK_SECONDS = 60
 GAP_FILL_HOURS = 6
+BRIEFING_CHECK_SECONDS = 30
 
 
 def poll_due_sources(services: Services) -> None:
@@ -45,10 +52,29 @@ def fill_missed_days(services: Services) -> GapFillReport:
     )
 
 
+def run_briefings(services: Services) -> None:
+    """Run queued briefing requests (web, API, schedule); other workers share the queue."""
+    services.briefer.run_pending()
+
+
+def queue_daily_briefing(services: Services) -> int:
+    """The scheduled briefing of the latest announcement day (BRIEFING_SCHEDULE)."""
+    backend = default_backend(services.settings)
+    with transaction(services.sessions) as session:
+        row = request_briefing(session, BriefingScope(), backend, "schedule", datetime.now(UTC))
+        briefing_id = row.id
+    log.info("daily briefing queued", extra={"briefing_id": briefing_id, "backend": backend})
+    return briefing_id
+
+
 def build_scheduler(services: Services) -> BackgroundScheduler:
     """Polling and gap filling as separate jobs, so a slow gap fill never delays a poll."""
     scheduler = BackgroundScheduler(
-        executors={"poll": ThreadPoolExecutor(1), "gaps": ThreadPoolExecutor(1)},
+        executors={
+            "poll": ThreadPoolExecutor(1),
+            "gaps": ThreadPoolExecutor(1),
+            "briefings": ThreadPoolExecutor(1),
+        },
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone=UTC,
     )
@@ -69,5 +95,20 @@ def build_scheduler(services: Services) -> BackgroundScheduler:
         executor="gaps",
         id="gaps",
         next_run_time=datetime.now(UTC) + timedelta(minutes=2),
+    )
+    scheduler.add_job(
+        run_briefings,
+        "interval",
+        seconds=BRIEFING_CHECK_SECONDS,
+        args=[services],
+        executor="briefings",
+        id="briefings",
+    )
+    scheduler.add_job(
+        queue_daily_briefing,
+        CronTrigger.from_crontab(services.settings.briefing_schedule, timezone=UTC),
+        args=[services],
+        executor="briefings",
+        id="daily-briefing",
     )
     return scheduler

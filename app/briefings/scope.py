@@ -47,6 +47,16 @@ class BriefingScope:
             "query": self.query,
         }
 
+    def describe(self) -> str:
+        """The briefing's heading: "Briefing: 2024-11-28 · category cs.LG"."""
+        parts = [self.day.isoformat()] if self.day else ["every day"]
+        parts += [f"category {c}" for c in self.categories]
+        parts += [f"author {a}" for a in self.authors]
+        parts += [f"source {s}" for s in self.sources]
+        if self.query:
+            parts.append(f"search “{self.query}”")
+        return "Briefing: " + " · ".join(parts)
+
     def dumps(self) -> str:
         return json.dumps(self.to_json(), sort_keys=True)
 

@@ -120,38 +120,47 @@ def get_briefing(session: Session, briefing_id: int) -> BriefingRecord | None:
     row = session.get(Briefing, briefing_id)
     if row is None:
         return None
-    return _record(row, _references(session, briefing_id))
+    return _record(row, _references(session, [briefing_id])[briefing_id])
 
 
 def list_briefings(session: Session, page: int, size: int) -> tuple[list[BriefingRecord], int]:
-    """Newest first, without bodies' references (a list shows titles, not reading lists)."""
+    """One page of briefings, newest first, in DESIGN's shape (references batched, no N+1)."""
     total = session.scalar(select(func.count()).select_from(Briefing)) or 0
-    rows = session.scalars(
-        select(Briefing).order_by(Briefing.id.desc()).limit(size).offset((page - 1) * size)
+    rows = list(
+        session.scalars(
+            select(Briefing).order_by(Briefing.id.desc()).limit(size).offset((page - 1) * size)
+        )
     )
-    return [_record(row, []) for row in rows], total
+    references = _references(session, [row.id for row in rows])
+    return [_record(row, references[row.id]) for row in rows], total
 
 
-def _references(session: Session, briefing_id: int) -> list[ReferenceItem]:
-    pairs = list(
+def _references(session: Session, briefing_ids: list[int]) -> dict[int, list[ReferenceItem]]:
+    found: dict[int, list[ReferenceItem]] = {i: [] for i in briefing_ids}
+    if not briefing_ids:
+        return found
+    triples = list(
         session.execute(
-            select(BriefingPaper.n, BriefingPaper.paper_id)
-            .where(BriefingPaper.briefing_id == briefing_id)
-            .order_by(BriefingPaper.n)
+            select(BriefingPaper.briefing_id, BriefingPaper.n, BriefingPaper.paper_id)
+            .where(BriefingPaper.briefing_id.in_(briefing_ids))
+            .order_by(BriefingPaper.briefing_id, BriefingPaper.n)
         )
     )
-    items = load_items(session, [paper_id for _, paper_id in pairs])
-    return [
-        ReferenceItem(
-            n=n,
-            paper_id=item.id,
-            title=item.title,
-            authors=item.authors,
-            source_label=item.source_label,
-            url=item.url,
+    paper_ids = sorted({paper_id for _, _, paper_id in triples})
+    items = dict(zip(paper_ids, load_items(session, paper_ids), strict=True))
+    for briefing_id, n, paper_id in triples:
+        item = items[paper_id]
+        found[briefing_id].append(
+            ReferenceItem(
+                n=n,
+                paper_id=item.id,
+                title=item.title,
+                authors=item.authors,
+                source_label=item.source_label,
+                url=item.url,
+            )
         )
-        for (n, _), item in zip(pairs, items, strict=True)
-    ]
+    return found
 
 
 def _record(row: Briefing, references: list[ReferenceItem]) -> BriefingRecord:
@@ -173,10 +182,12 @@ def _record(row: Briefing, references: list[ReferenceItem]) -> BriefingRecord:
     )
 
 
-def recent_requests(session: Session, requester: str, since: datetime) -> int:
-    """How many briefings `requester` asked for since `since` (the web's rate limit)."""
+def recent_requests(session: Session, requester_prefix: str, since: datetime) -> int:
+    """How many briefings requesters starting with `requester_prefix` asked for since `since`
+    (the web's rate limit: one visitor is "anon:<hash>", all of them "anon:")."""
     statement = select(func.count()).where(
-        Briefing.requester == requester, Briefing.created_at >= since
+        Briefing.requester.startswith(requester_prefix, autoescape=True),
+        Briefing.created_at >= since,
     )
     return session.scalar(statement) or 0
 

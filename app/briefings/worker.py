@@ -36,17 +36,6 @@ def default_backend(settings: Settings) -> str:
     return "llm" if llm_configured(settings) else "offline"
 
 
-def describe_scope(scope: BriefingScope) -> str:
-    """The briefing's heading: "Briefing: 2024-11-28 · category cs.LG"."""
-    parts = [scope.day.isoformat()] if scope.day else ["every day"]
-    parts += [f"category {c}" for c in scope.categories]
-    parts += [f"author {a}" for a in scope.authors]
-    parts += [f"source {s}" for s in scope.sources]
-    if scope.query:
-        parts.append(f"search “{scope.query}”")
-    return "Briefing: " + " · ".join(parts)
-
-
 class Briefer:
     """Runs briefing jobs for one process; `make_client` and `clock` are injectable for tests."""
 
@@ -96,7 +85,7 @@ class Briefer:
         with transaction(self.sessions) as session:
             scope = resolve_scope(session, scope)
             papers = select_scope_papers(session, scope)
-        title = describe_scope(scope)
+        title = scope.describe()
         draft = self.compose(briefing_id, papers, title, backend)
         with transaction(self.sessions) as session:
             store.save_result(session, briefing_id, draft, scope, self.clock())

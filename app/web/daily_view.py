@@ -69,6 +69,7 @@ class DailyPage:
     empty: EmptyState | None
     pager: Pager | None
     feed_href: str
+    brief_hidden: tuple[tuple[str, str], ...] = ()  # the view's scope for "Brief this view"
 
 
 def build_daily_page(session: Session, filters: PaperFilters, seed: int) -> DailyPage:
@@ -101,6 +102,7 @@ def build_daily_page(session: Session, filters: PaperFilters, seed: int) -> Dail
         empty=empty,
         pager=make_pager(filters.page, page.has_next, query),
         feed_href=query.without("page").href("/feeds/atom"),
+        brief_hidden=ViewQuery.from_filters(shown).without("shuffle", "page").pairs,
     )
 
 
