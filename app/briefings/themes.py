@@ -6,6 +6,7 @@ Same papers in, same themes out: the caller sorts papers by id; k-means++ draws 
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
 from collections import Counter
@@ -136,11 +137,13 @@ def _nearest(vector: Vector, centroids: list[Vector]) -> int:
 
 
 def _centroid(members: list[Vector]) -> Vector:
-    total: Counter = Counter()
+    total: dict[str, float] = {}
+    get = total.get
     for vector in members:
-        total.update(vector)
-    heaviest = dict(sorted(total.items(), key=lambda tw: (-tw[1], tw[0]))[:CENTROID_TERMS])
-    return _unit(heaviest)
+        for term, weight in vector.items():
+            total[term] = get(term, 0.0) + weight
+    heaviest = heapq.nsmallest(CENTROID_TERMS, total.items(), key=lambda tw: (-tw[1], tw[0]))
+    return _unit(dict(heaviest))
 
 
 def _top_terms(centroid: Vector, corpus: Corpus, count: int) -> list[str]:
