@@ -155,7 +155,8 @@ def main() -> None:
         print(f"  status: {figures['status']}, citations valid: {figures['valid']}")
         print(
             f"  seconds: median {statistics.median(figures['seconds']):.2f} "
-            f"(runs: {', '.join(f'{s:.2f}' for s in figures['seconds'])})"
+            f"(runs: {', '.join(f'{s:.2f}' for s in figures['seconds'])}); "
+            f"CPU median {statistics.median(figures['cpu_seconds']):.2f}"
         )
         print(
             f"  peak RSS: {figures['peak_rss_mb']:.0f} MB "
