@@ -27,6 +27,48 @@ def add_briefings_commands(commands) -> None:
     brief.add_argument("--backend", choices=BACKENDS)
     brief.add_argument("--json", action="store_true")
     brief.set_defaults(handler=cmd_brief)
+    tldr = commands.add_parser("tldr", help="write missing per-paper TL;DRs of a day now")
+    tldr.add_argument("--day", metavar="YYYY-MM-DD")
+    tldr.add_argument("--backend", choices=BACKENDS)
+    tldr.add_argument("--json", action="store_true")
+    tldr.set_defaults(handler=cmd_tldr)
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise BriefError(f"--day must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def cmd_tldr(args, services) -> int:
+    """TL;DRs for the day's papers that have none for their current version."""
+    from app.briefings.tldr_job import summarise_day
+
+    if not schema_is_current(services.engine):
+        raise BriefError("the database schema is not up to date; run `academichub db upgrade`")
+    backend = args.backend or default_backend(services.settings)
+    if backend == "llm" and not llm_configured(services.settings):
+        raise BriefError("--backend llm needs ACADEMICHUB_LLM_BASE_URL and ACADEMICHUB_LLM_MODEL")
+    report = summarise_day(Briefer(services.sessions, services.settings), _day(args.day), backend)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "day": report.day.isoformat() if report.day else None,
+                    "model": report.model,
+                    "written": report.written,
+                    "left": report.left,
+                    "stopped": report.stopped,
+                }
+            )
+        )
+    print(
+        f"{report.written} TL;DR(s) written ({report.model}), {report.left} left", file=sys.stderr
+    )
+    if report.stopped:
+        raise BriefError(f"stopped early: {report.stopped}")
+    return 0
 
 
 def cmd_brief(args, services) -> int:
@@ -37,10 +79,7 @@ def cmd_brief(args, services) -> int:
     backend = args.backend or default_backend(settings)
     if backend == "llm" and not llm_configured(settings):
         raise BriefError("--backend llm needs ACADEMICHUB_LLM_BASE_URL and ACADEMICHUB_LLM_MODEL")
-    try:
-        day = date.fromisoformat(args.day) if args.day else None
-    except ValueError:
-        raise BriefError(f"--day must be a date as YYYY-MM-DD, got {args.day!r}") from None
+    day = _day(args.day)
     if any(not a.strip() for a in [*args.author, *args.category]) or (
         args.query is not None and not args.query.strip()
     ):

@@ -276,3 +276,22 @@ class LlmUsage(Base):
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaperTldr(Base):
+    """A one-sentence TL;DR of one version of a paper, by one model and prompt version.
+
+    Inserting the row (text still null) is the claim: the key is unique, so two workers never
+    summarise the same paper twice; a new version of the paper has no row yet and is redone.
+    """
+
+    __tablename__ = "paper_tldrs"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: unversioned sources
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)  # "offline" or LLM_MODEL
+    prompt_version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

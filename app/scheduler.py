@@ -12,6 +12,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from app.briefings.scope import BriefingScope
 from app.briefings.store import request_briefing
+from app.briefings.tldr_job import summarise_day
 from app.briefings.worker import default_backend
 from app.db import transaction
 from app.ingest.gapfill import GapFillReport, fill_gaps
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 POLL_CHECK_SECONDS = 60
 GAP_FILL_HOURS = 6
 BRIEFING_CHECK_SECONDS = 30
+TLDR_MINUTES = 30
 
 
 def poll_due_sources(services: Services) -> None:
@@ -67,6 +69,11 @@ def queue_daily_briefing(services: Services) -> int:
     return briefing_id
 
 
+def write_tldrs(services: Services) -> None:
+    """TL;DRs for the latest day's papers that lack one (cheap once they all have one)."""
+    summarise_day(services.briefer, None, default_backend(services.settings))
+
+
 def build_scheduler(services: Services) -> BackgroundScheduler:
     """Polling and gap filling as separate jobs, so a slow gap fill never delays a poll."""
     scheduler = BackgroundScheduler(
@@ -111,4 +118,14 @@ def build_scheduler(services: Services) -> BackgroundScheduler:
         executor="briefings",
         id="daily-briefing",
     )
+    if services.settings.tldr_on_cards:
+        scheduler.add_job(
+            write_tldrs,
+            "interval",
+            minutes=TLDR_MINUTES,
+            args=[services],
+            executor="briefings",
+            id="tldrs",
+            next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+        )
     return scheduler

@@ -18,7 +18,6 @@ from app.briefings.scope import BriefingScope
 from app.curation.items import load_items
 from app.db import is_postgres
 from app.models import Briefing, BriefingPaper, LlmUsage, Paper
-from app.schemas import PaperItem
 
 STALE_AFTER = timedelta(minutes=30)  # a running row this old lost its worker: claim it again
 
@@ -81,17 +80,17 @@ def save_result(
         row.status, row.error, row.body = "failed", draft.error, None
         return
     row.status, row.error, row.body = "done", None, draft.body
-    ids = _internal_ids(session, draft.references)
+    ids = internal_ids(session, [item.id for item in draft.references])
     session.add_all(
         BriefingPaper(briefing_id=briefing_id, n=n, paper_id=ids[item.id])
         for n, item in enumerate(draft.references, start=1)
     )
 
 
-def _internal_ids(session: Session, items: list[PaperItem]) -> dict[str, int]:
+def internal_ids(session: Session, public_ids: list[str]) -> dict[str, int]:
     """Public paper ids → row ids (arXiv id, or doi:<doi>)."""
-    arxiv = [i.id for i in items if not i.id.startswith("doi:")]
-    dois = [i.id[4:] for i in items if i.id.startswith("doi:")]
+    arxiv = [i for i in public_ids if not i.startswith("doi:")]
+    dois = [i[4:] for i in public_ids if i.startswith("doi:")]
     found: dict[str, int] = {}
     for chunk in _chunks(arxiv):
         rows = session.execute(select(Paper.arxiv_id, Paper.id).where(Paper.arxiv_id.in_(chunk)))

@@ -114,11 +114,17 @@ class Briefer:
 
     def _brief_llm(self, briefing_id: int | None, papers, title: str) -> Draft:
         client = self.make_client()
-        briefer = LlmBriefer(
-            client,
-            self.settings.llm_context_tokens,
-            parse_prices(self.settings.llm_price_per_mtokens),
-        )
+        try:
+            briefer, ledger = self.llm_parts(client, briefing_id)
+            return briefer.brief(papers, title, ledger)
+        finally:
+            client.close()
+
+    def llm_parts(self, client: ChatClient, briefing_id: int | None) -> tuple[LlmBriefer, Ledger]:
+        """A briefer for `client` and a ledger holding today's spending (recorded per call)."""
+        settings = self.settings
+        prices = parse_prices(settings.llm_price_per_mtokens)
+        briefer = LlmBriefer(client, settings.llm_context_tokens, prices)
         with self.sessions() as session:
             used = store.tokens_used_on(session, self.clock().date())
 
@@ -135,11 +141,7 @@ class Briefer:
                     now=self.clock(),
                 )
 
-        ledger = Ledger(used, self.settings.llm_daily_budget_tokens, record)
-        try:
-            return briefer.brief(papers, title, ledger)
-        finally:
-            client.close()
+        return briefer, Ledger(used, settings.llm_daily_budget_tokens, record)
 
 
 def brief_now(briefer: Briefer, scope: BriefingScope, backend: str, requester: str) -> int:

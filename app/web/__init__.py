@@ -50,9 +50,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.include_router(pages.router)
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     application.add_exception_handler(StarletteHTTPException, html_error_handler)
+    # TL;DRs on cards change the daily page without touching papers (the validators' basis).
+    exact = tuple(p for p in VALIDATED_EXACT if p != "/" or not settings.tldr_on_cards)
     application.add_middleware(
         ConditionalMiddleware,
-        exact=VALIDATED_EXACT,
+        exact=exact,
         prefixes=VALIDATED_PREFIXES,
         session_factory=application.state.session_factory,
     )

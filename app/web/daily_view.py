@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -104,6 +104,12 @@ def build_daily_page(session: Session, filters: PaperFilters, seed: int) -> Dail
         feed_href=query.without("page").href("/feeds/atom"),
         brief_hidden=ViewQuery.from_filters(shown).without("shuffle", "page").pairs,
     )
+
+
+def with_tldrs(page: DailyPage, tldrs: dict[str, str]) -> DailyPage:
+    """The page with each card's TL;DR (app.briefings.tldr_store.tldrs_for)."""
+    cards = tuple(replace(card, tldr=tldrs.get(card.paper_id)) for card in page.cards)
+    return replace(page, cards=cards)
 
 
 def _headings(

@@ -11,8 +11,9 @@ import secrets
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.briefings.tldr_store import tldrs_for
 from app.curation.items import get_paper
-from app.web.daily_view import build_daily_page
+from app.web.daily_view import build_daily_page, with_tldrs
 from app.web.deps import MAX_VALUE_LENGTH, BadParameterError, SessionDep, parse_filters
 from app.web.links import PAGE_FILTERS, ViewQuery
 from app.web.templating import render_page
@@ -45,7 +46,10 @@ def daily(request: Request, session: SessionDep) -> Response:
     if redirect is not None:
         return redirect
     filters = parse_filters(request, PAGE_FILTERS)
-    return render_page("daily.html", build_daily_page(session, filters, new_seed()))
+    page = build_daily_page(session, filters, new_seed())
+    if request.app.state.settings.tldr_on_cards:
+        page = with_tldrs(page, tldrs_for(session, [card.paper_id for card in page.cards]))
+    return render_page("daily.html", page)
 
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)

@@ -61,6 +61,7 @@ class PaperCard:
     doi_url: str | None
     journal_ref: str | None
     code_url: str | None
+    tldr: str | None = None  # one sentence, shown when TLDR_ON_CARDS is on (issue 5)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""briefings (job state on the same row), numbered references, LLM usage ledger
+"""briefings (job state on the same row), numbered references, LLM usage ledger, TL;DR cache
 
 Revision ID: 0006
 Revises: 0002
@@ -81,9 +81,28 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_llm_usage_day"), "llm_usage", ["day"], unique=False)
     op.create_index(op.f("ix_llm_usage_briefing_id"), "llm_usage", ["briefing_id"], unique=False)
+    op.create_table(
+        "paper_tldrs",
+        sa.Column("paper_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("model", sa.String(length=200), nullable=False),
+        sa.Column("prompt_version", sa.String(length=40), nullable=False),
+        sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["paper_id"],
+            ["papers.id"],
+            name=op.f("fk_paper_tldrs_paper_id_papers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "paper_id", "version", "model", "prompt_version", name=op.f("pk_paper_tldrs")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("paper_tldrs")
     op.drop_table("llm_usage")
     op.drop_table("briefing_papers")
     op.drop_table("briefings")
