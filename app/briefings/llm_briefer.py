@@ -15,6 +15,8 @@ from app.briefings.themes import build_corpus, find_themes
 from app.schemas import PaperItem
 
 THEME_COMPLETION_TOKENS = 400
+MERGE_TOKENS = 500
+MAX_MERGE_ROUNDS = 3
 
 
 class BudgetSpentError(Exception):
@@ -97,7 +99,34 @@ class LlmBriefer:
     def _map_reduce(self, draft, ledger, title, plan, count) -> tuple[str, list[dict]]:
         summaries = [self._call(draft, ledger, "theme", m, t) for m, t in plan]
         messages = prompts.synthesis_messages(title, summaries, count)
+        for _ in range(MAX_MERGE_ROUNDS):  # summaries too long together: merge them first
+            if self._fits(messages, MAX_COMPLETION_TOKENS) or len(summaries) == 1:
+                break
+            summaries = [
+                self._call(draft, ledger, "merge", prompts.merge_messages(group), MERGE_TOKENS)
+                for group in self._groups(summaries)
+            ]
+            messages = prompts.synthesis_messages(title, summaries, count)
         return self._call(draft, ledger, "synthesis", messages, MAX_COMPLETION_TOKENS), messages
+
+    def _fits(self, messages: list[dict], completion_tokens: int) -> bool:
+        return prompts.estimate_tokens(messages) + completion_tokens <= self.context_tokens
+
+    def _groups(self, summaries: list[str]) -> list[list[str]]:
+        """Consecutive summaries packed so each merge call fits; at least two a group, so every
+        round shrinks the list."""
+        groups: list[list[str]] = [[]]
+        for summary in summaries:
+            candidate = [*groups[-1], summary]
+            if len(groups[-1]) >= 2 and not self._fits(
+                prompts.merge_messages(candidate), MERGE_TOKENS
+            ):
+                groups.append([summary])
+            else:
+                groups[-1] = candidate
+        if len(groups) > 1 and len(groups[-1]) == 1:
+            groups[-2].extend(groups.pop())
+        return groups
 
     def _checked(self, draft, ledger, messages, body: str, count: int) -> str:
         problems = check_body(body, count)

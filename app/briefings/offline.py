@@ -43,6 +43,7 @@ def brief_offline(papers: list[PaperItem], title: str) -> Draft:
     context = _Context(unique, corpus, themes, number, fields)
     sections = [
         f"# {title}",
+        "## Headline summary",
         _headline(context, connections),
         "## Themes",
         *(_theme_section(context, i, theme) for i, theme in enumerate(themes, start=1)),

@@ -61,6 +61,14 @@ Valid reference numbers: {numbers}.
 Theme summaries:
 {summaries}"""
 
+MERGE_TASK = """These summaries belong to one briefing; their [n] numbers refer to its papers and
+must be kept exactly as written. Merge them into one summary of at most 250 words that keeps the
+themes apart, cites every paper it mentions as [n], and ends with one line "Fields: ..." (cite a
+paper on that line too).
+
+Summaries:
+{summaries}"""
+
 REPAIR_TASK = """Your briefing broke the citation rules:
 {problems}
 
@@ -105,6 +113,11 @@ def synthesis_messages(title: str, summaries: list[str], count: int) -> list[dic
     task = SYNTHESIS_TASK.format(
         title=title, numbers=f"1 to {count}", summaries="\n\n".join(summaries)
     )
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": task}]
+
+
+def merge_messages(summaries: list[str]) -> list[dict]:
+    task = MERGE_TASK.format(summaries="\n\n".join(summaries))
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": task}]
 
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.briefings.records import BriefingRecord
 from app.briefings.requests import RateLimitedError, request_anonymous
@@ -50,14 +52,21 @@ async def request_briefing(request: Request, session: WriteSessionDep) -> JSONRe
     except (ValueError, TypeError) as error:
         raise BadParameterError(f"bad scope: {error}") from None
     client = request.client.host if request.client else "unknown"
+    briefing_id = await run_in_threadpool(queue_anonymous, session, parsed, client)
+    return JSONResponse({"id": briefing_id, "status": "queued"}, status_code=202)
+
+
+def queue_anonymous(session: Session, scope: BriefingScope, client: str) -> int:
+    """Queue an anonymous visitor's offline briefing and commit it; 429 past the rate limit.
+    Blocking database work: async routes run it in the thread pool."""
     try:
-        briefing_id = request_anonymous(session, parsed, client, datetime.now(UTC))
+        briefing_id = request_anonymous(session, scope, client, datetime.now(UTC))
     except RateLimitedError as error:
         raise HTTPException(
             status_code=429, detail=str(error), headers={"Retry-After": str(error.retry_after)}
         ) from None
     session.commit()
-    return JSONResponse({"id": briefing_id, "status": "queued"}, status_code=202)
+    return briefing_id
 
 
 async def _json_object(request: Request) -> dict:

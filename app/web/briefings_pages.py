@@ -3,17 +3,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MultiDict
 
-from app.briefings.requests import RateLimitedError, request_anonymous
 from app.briefings.scope import BriefingScope
 from app.briefings.store import get_briefing, list_briefings
 from app.web.briefing_view import briefing_markdown, build_briefing_page, build_list_page
+from app.web.briefings_api import queue_anonymous
 from app.web.deps import BadParameterError, SessionDep, WriteSessionDep, parse_page
 from app.web.templating import render_page
 from app.web.views import Pager
@@ -78,13 +78,7 @@ async def request_briefing(request: Request, session: WriteSessionDep) -> Respon
     except (ValueError, TypeError) as error:
         raise BadParameterError(f"cannot brief this view: {error}") from None
     client = request.client.host if request.client else "unknown"
-    try:
-        briefing_id = request_anonymous(session, scope, client, datetime.now(UTC))
-    except RateLimitedError as error:
-        raise HTTPException(
-            status_code=429, detail=str(error), headers={"Retry-After": str(error.retry_after)}
-        ) from None
-    session.commit()
+    briefing_id = await run_in_threadpool(queue_anonymous, session, scope, client)
     return RedirectResponse(f"/briefings/{briefing_id}", status_code=303)
 
 

@@ -5,6 +5,7 @@ success, 500, a reply slower than the timeout, the daily budget, and map-reduce.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -177,3 +178,33 @@ def test_a_set_larger_than_the_context_is_map_reduced_keeping_the_numbering(
     assert f"Valid reference numbers: 1 to {count}." in synthesis
     assert '{"n": ' not in synthesis  # the synthesis sees summaries, not papers
     assert rec.prompt_tokens > 0 and _ledger(session_factory)[0] == calls
+
+
+def test_summaries_too_long_for_one_synthesis_are_merged_first(
+    seeder, session_factory, chat_server
+):
+    count = _seed(seeder, pick({"math": 14, "astro-ph": 10}))
+
+    def reply(request):
+        task = request["messages"][1]["content"]
+        if task.startswith("Below are theme summaries"):
+            return good_briefing(request)
+        numbers = paper_numbers(request)
+        cites = ", ".join(f"[{n}]" for n in numbers)
+        if task.startswith("These summaries belong to one briefing"):
+            return f"Merged themes share methods {cites}.\n\nFields: several [{numbers[0]}]"
+        # A verbose theme summary (~800 tokens): a few of them overflow a 2,500-token context.
+        filler = " ".join(["These papers develop closely related methods."] * 110)
+        return f"{filler} {cites}\n\nFields: many [{numbers[0]}]"
+
+    chat_server.default = Reply(reply)
+    rec = _brief(session_factory, chat_server, llm_context_tokens=2500)
+    assert rec.status == "done", rec.error
+    tasks = [r["messages"][1]["content"] for r in chat_server.requests]
+    merges = [t for t in tasks if t.startswith("These summaries belong to one briefing")]
+    assert merges, "no merge round"
+    synthesis = tasks[-1]
+    assert synthesis.startswith("Below are theme summaries")
+    assert len(synthesis) // 4 + 2000 <= 2500
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", synthesis)}
+    assert cited <= set(range(1, count + 1)) and cited
