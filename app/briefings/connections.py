@@ -11,6 +11,19 @@ from app.briefings.themes import Corpus
 PAPER_TERMS = 12  # a paper "leans on" its heaviest terms only
 MAX_CONNECTIONS = 5
 SPECIFIC_SHARE = 0.03
+PHRASE_BONUS = 3.0  # "graph neural" names a shared method; a single word rarely does
+# Words every field uses in its own sense ("local" energy markets, "local" well-posedness): a
+# connection named by one of them alone would be a pun, not a shared method or question.
+_GENERIC_TEXT = """local point dynamics approximation system structure function analysis process
+    property
+    application control time space value values level levels effect effects condition conditions
+    form type types group number numbers part set sets way ways field fields class classes mode
+    modes scale scales rate rates size order power state states phase phases test tests signal
+    input output quality design performance development evaluation experiment experiments
+    approximate approximations simulation simulations theory theoretical numerical physical
+    dimensional two-dimensional three-dimensional one-dimensional real complex simple large
+larger small smaller high higher low lower new"""
+GENERIC = frozenset(_GENERIC_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -35,11 +48,11 @@ def find_connections(
     # A connection names something specific: a term in at most a few percent of the papers.
     most = max(3, SPECIFIC_SHARE * len(corpus.vectors))
     for term, per_field in by_term.items():
-        if len(per_field) < 2 or corpus.df[term] > most:
+        if len(per_field) < 2 or corpus.df[term] > most or term in GENERIC:
             continue
         ranked = {f: sorted(hits, key=lambda h: (-h[0], h[1])) for f, hits in per_field.items()}
         tops = sorted((hits[0][0] for hits in ranked.values()), reverse=True)
-        bonus = 2.0 if " " in term else 1.0  # a phrase ("graph neural") says more than a word
+        bonus = PHRASE_BONUS if " " in term else 1.0
         support = sum(len(hits) for hits in ranked.values())
         score = tops[0] * tops[1] * bonus * math.log(1 + support)
         order = sorted(ranked, key=lambda f: (-ranked[f][0][0], f))

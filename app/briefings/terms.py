@@ -35,7 +35,11 @@ thereby wide widely range order particular particularly general generally proble
 task tasks data model models framework frameworks performance state-of-the-art art achieve
 achieves achieved effective effectively efficient efficiently
 """
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Verbs and fillers of abstracts, in the forms the light stemmer leaves apart.
+_FILLERS = """achieving achieve leveraging leverage enabling enable enables improving improve
+improves improved towards toward using yield yields year years including include includes includ
+according across related relate due able ability aim aims aimed whose via thereby"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split()) | frozenset(_FILLERS.split())
 
 
 def stem(word: str) -> str:
