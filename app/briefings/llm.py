@@ -2,13 +2,12 @@
 
 The openai client retries 429 and 5xx itself (honouring Retry-After) with backoff; we cap the
 attempts and the time per attempt, and hand back the text with the server's own token counts.
+openai is imported on first use: it takes ~0.4 s, and most commands never brief.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import openai
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_RETRIES = 2
@@ -38,6 +37,8 @@ class ChatClient:
         timeout: float = DEFAULT_TIMEOUT,
         retries: int = DEFAULT_RETRIES,
     ) -> None:
+        import openai
+
         self.model = model
         # Local servers need no key, but the client insists on one.
         self._client = openai.OpenAI(
@@ -46,6 +47,8 @@ class ChatClient:
 
     def complete(self, messages: list[dict], max_tokens: int = MAX_COMPLETION_TOKENS) -> Completion:
         """One non-streaming call; raises LlmError with a one-line reason."""
+        import openai
+
         try:
             response = self._client.chat.completions.create(
                 model=self.model, messages=messages, max_tokens=max_tokens, temperature=0.2
