@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from app.cli_backfill import BackfillCommandError, add_backfill_commands
+from app.cli_briefings import BriefError, add_briefings_commands
 from app.cli_catalogue import CatalogueCommandError, add_catalogue_commands
 from app.cli_output import (
     count_progress,
@@ -65,7 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(logging.ERROR)  # one-shot commands report through their own output
     try:
         return args.handler(args, services) or 0
-    except (CommandError, SourceError, BackfillCommandError, CatalogueCommandError) as error:
+    except (
+        CommandError,
+        SourceError,
+        BackfillCommandError,
+        CatalogueCommandError,
+        BriefError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -113,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     gaps.add_argument("--json", action="store_true")
     gaps.set_defaults(handler=cmd_fill_gaps)
     add_backfill_commands(commands)
+    add_briefings_commands(commands)
     return parser
 
 
@@ -321,7 +329,7 @@ def cmd_worker(args, services: Services) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     scheduler.start()
-    print("worker running (poller + gap filler); Ctrl-C stops it", file=sys.stderr)
+    print("worker running (poller, gap filler, briefer); Ctrl-C stops it", file=sys.stderr)
     stop.wait()
     scheduler.shutdown(wait=True)
     return 0

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     llm_context_tokens: int = Field(default=16000, ge=1000)
     llm_daily_budget_tokens: int = Field(default=2_000_000, ge=0)
     llm_price_per_mtokens: str = "0/0"
+    # Not in DESIGN's list: show per-paper TL;DRs on cards, and schedule the job that writes them.
+    tldr_on_cards: bool = False
     signup_open: bool = True
     smtp_host: str | None = None
     smtp_port: int = 587

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -255,3 +256,83 @@ class BackfillProgress(Base):
     __table_args__ = (
         UniqueConstraint("kind", "category", "since", "until", name="uq_backfill_progress_range"),
     )
+
+
+class Briefing(Base):
+    """One briefing request and its result: the job's state lives on the same row (issue 5).
+
+    A row is queued, claimed by one worker (`FOR UPDATE SKIP LOCKED` on PostgreSQL), then done or
+    failed; `scope` is the JSON of app.briefings.scope.BriefingScope.
+    """
+
+    __tablename__ = "briefings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    scope: Mapped[str] = mapped_column(Text)
+    backend: Mapped[str] = mapped_column(String(20))
+    model: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text)
+    notice: Mapped[str | None] = mapped_column(Text)
+    requester: Mapped[str] = mapped_column(String(100), default="cli")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_briefings_status_id", "status", "id"),
+        Index("ix_briefings_requester_created", "requester", "created_at"),
+    )
+
+
+class BriefingPaper(Base):
+    """Reference `n` of a briefing: the paper that `[n]` in its body cites."""
+
+    __tablename__ = "briefing_papers"
+
+    briefing_id: Mapped[int] = mapped_column(
+        ForeignKey("briefings.id", ondelete="CASCADE"), primary_key=True
+    )
+    n: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+
+
+class LlmUsage(Base):
+    """One chat-completions call: the ledger behind the daily token budget and the costs."""
+
+    __tablename__ = "llm_usage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    briefing_id: Mapped[int | None] = mapped_column(
+        ForeignKey("briefings.id", ondelete="SET NULL"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(40))
+    model: Mapped[str] = mapped_column(String(200))
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaperTldr(Base):
+    """A one-sentence TL;DR of one version of a paper, by one model and prompt version.
+
+    Inserting the row (text still null) is the claim: the key is unique, so two workers never
+    summarise the same paper twice; a new version of the paper has no row yet and is redone.
+    """
+
+    __tablename__ = "paper_tldrs"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: unversioned sources
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)  # "offline" or LLM_MODEL
+    prompt_version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

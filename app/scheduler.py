@@ -1,5 +1,5 @@
-"""APScheduler wiring only: which jobs run when. The jobs themselves live in app/ingest and
-app/web/card_store (pre-rendered cards)."""
+"""APScheduler wiring only: which jobs run when. The jobs themselves live in app/ingest,
+app/briefings and app/web/card_store (pre-rendered cards)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 
+from app.briefings.scope import BriefingScope
+from app.briefings.store import request_briefing
+from app.briefings.tldr_job import summarise_day
+from app.briefings.worker import default_backend
+from app.db import transaction
 from app.ingest.gapfill import GapFillReport, fill_gaps
 from app.services import Services
 from app.web.card_store import refresh_fragments
@@ -19,6 +25,8 @@ GAP_FILL_HOURS = 6
 CARD_CHECK_SECONDS = 60
 # Papers written by another process may carry a clock a little behind ours.
 CARD_CLOCK_MARGIN = timedelta(minutes=5)
+BRIEFING_CHECK_SECONDS = 30
+TLDR_MINUTES = 30
 
 
 def poll_due_sources(services: Services) -> None:
@@ -66,13 +74,35 @@ class CardRenderer:
             log.info("cards rendered", extra={"papers": rendered})
 
 
+def run_briefings(services: Services) -> None:
+    """Run queued briefing requests (web, API, schedule); other workers share the queue."""
+    services.briefer.run_pending()
+
+
+def queue_daily_briefing(services: Services) -> int:
+    """The scheduled briefing of the latest announcement day (BRIEFING_SCHEDULE)."""
+    backend = default_backend(services.settings)
+    with transaction(services.sessions) as session:
+        row = request_briefing(session, BriefingScope(), backend, "schedule", datetime.now(UTC))
+        briefing_id = row.id
+    log.info("daily briefing queued", extra={"briefing_id": briefing_id, "backend": backend})
+    return briefing_id
+
+
+def write_tldrs(services: Services) -> None:
+    """TL;DRs for the latest day's papers that lack one (cheap once they all have one)."""
+    summarise_day(services.briefer, None, default_backend(services.settings))
+
+
 def build_scheduler(services: Services) -> BackgroundScheduler:
-    """Polling, gap filling and card rendering as separate jobs, so none delays another."""
+    """Polling, gap filling, card rendering and briefings as separate jobs, so none delays
+    another."""
     scheduler = BackgroundScheduler(
         executors={
             "poll": ThreadPoolExecutor(1),
             "gaps": ThreadPoolExecutor(1),
             "cards": ThreadPoolExecutor(1),
+            "briefings": ThreadPoolExecutor(1),
         },
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone=UTC,
@@ -103,4 +133,29 @@ def build_scheduler(services: Services) -> BackgroundScheduler:
         id="cards",
         next_run_time=datetime.now(UTC) + timedelta(seconds=10),
     )
+    scheduler.add_job(
+        run_briefings,
+        "interval",
+        seconds=BRIEFING_CHECK_SECONDS,
+        args=[services],
+        executor="briefings",
+        id="briefings",
+    )
+    scheduler.add_job(
+        queue_daily_briefing,
+        CronTrigger.from_crontab(services.settings.briefing_schedule, timezone=UTC),
+        args=[services],
+        executor="briefings",
+        id="daily-briefing",
+    )
+    if services.settings.tldr_on_cards:
+        scheduler.add_job(
+            write_tldrs,
+            "interval",
+            minutes=TLDR_MINUTES,
+            args=[services],
+            executor="briefings",
+            id="tldrs",
+            next_run_time=datetime.now(UTC) + timedelta(minutes=1),
+        )
     return scheduler

@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.briefings.worker import Briefer
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.ingest.fetch import make_client
@@ -41,6 +42,10 @@ class Services:
     @cached_property
     def poller(self) -> Poller:
         return Poller(self.engine, self.sessions, self.http, self.limiter)
+
+    @cached_property
+    def briefer(self) -> Briefer:
+        return Briefer(self.sessions, self.settings)
 
     def close(self) -> None:
         if "http" in self.__dict__:

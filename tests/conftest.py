@@ -113,4 +113,4 @@ def fixture_bytes():
     return read
 
 
-pytest_plugins = ["tests.support.loopback"]
+pytest_plugins = ["tests.support.loopback", "tests.support.chat_server"]

@@ -16,7 +16,20 @@ APP = Path(__file__).resolve().parent.parent / "app"
 FORBIDDEN = {
     "app.ingest": ("app.curation", "app.web", "app.briefings", "app.cli", "app.scheduler"),
     "app.curation": ("app.ingest", "app.web", "app.briefings", "app.cli", "app.scheduler"),
-    "app.web": ("app.ingest", "app.briefings", "app.cli", "app.scheduler", "app.services"),
+    # The web reads and queues briefings (store, scope, records, requests) but never runs a
+    # backend: no LLM call and no briefing is ever written inside a request.
+    "app.web": (
+        "app.ingest",
+        "app.briefings.worker",
+        "app.briefings.llm",
+        "app.briefings.llm_briefer",
+        "app.briefings.offline",
+        "app.cli",
+        "app.scheduler",
+        "app.services",
+    ),
+    # Briefings pick their papers through the read side (app.curation), never around it.
+    "app.briefings": ("app.ingest", "app.web", "app.cli", "app.scheduler", "app.services"),
     "app.text": ("app.ingest", "app.curation", "app.web"),
     "app.catalogue": ("app.ingest", "app.curation", "app.web", "app.db", "app.models"),
     "app.search": ("app.ingest", "app.curation", "app.web"),
@@ -60,3 +73,15 @@ def test_imports_follow_the_data_flow(path):
 
 def test_the_rules_see_real_imports():
     assert "app.db" in _imports(APP / "ingest" / "store.py")
+
+
+def test_only_llm_py_imports_openai():
+    importers = sorted(
+        _module_name(path)
+        for path in SOURCES
+        if any(
+            isinstance(node, ast.Import) and any(a.name == "openai" for a in node.names)
+            for node in ast.walk(ast.parse(path.read_text()))
+        )
+    )
+    assert importers == ["app.briefings.llm"]

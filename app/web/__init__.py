@@ -11,7 +11,7 @@ from starlette.responses import Response
 from app import __version__
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
-from app.web import api, feeds, pages
+from app.web import api, briefings_api, briefings_pages, feeds, pages
 from app.web.conditional import ConditionalMiddleware
 from app.web.security import SecurityHeadersMiddleware
 from app.web.templating import STATIC_DIR, render_page
@@ -33,6 +33,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.state.settings = settings
     application.state.engine = engine
     application.state.session_factory = make_session_factory(engine)
+    # Briefing requests are the web's only writes (queued job rows), on their own engine.
+    application.state.write_session_factory = make_session_factory(
+        make_engine(settings.resolved_database_url)
+    )
 
     @application.get("/healthz")
     def healthz() -> dict:
@@ -40,13 +44,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     application.include_router(api.router)
+    application.include_router(briefings_api.router)
+    application.include_router(briefings_pages.router)
     application.include_router(feeds.router)
     application.include_router(pages.router)
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     application.add_exception_handler(StarletteHTTPException, html_error_handler)
+    # TL;DRs on cards change the daily page without touching papers (the validators' basis).
+    exact = tuple(p for p in VALIDATED_EXACT if p != "/" or not settings.tldr_on_cards)
     application.add_middleware(
         ConditionalMiddleware,
-        exact=VALIDATED_EXACT,
+        exact=exact,
         prefixes=VALIDATED_PREFIXES,
         session_factory=application.state.session_factory,
     )

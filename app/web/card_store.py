@@ -24,6 +24,8 @@ from app.web.cards import FORMAT, CardLine, FragmentCache, assemble, render_frag
 from app.web.links import CardLinks
 
 RENDERED_ON_REQUEST = FragmentCache()
+# Paper row ids -> their TL;DRs (app.briefings.tldr_store.tldrs_by_row), when cards show them.
+TldrLookup = Callable[[Session, list[int]], dict[int, str]]
 BATCH = 500
 
 
@@ -42,9 +44,10 @@ def page_cards(
     links: CardLinks,
     day: date | None = None,
     sources: Sequence[int] = (),
+    tldrs: TldrLookup | None = None,
 ) -> tuple[Markup, ...]:
     """The cards of `ids` in order, numbered from `first_number`; with `day`, each shows the
-    announce type and version of its listing that day."""
+    announce type and version of its listing that day; with `tldrs`, each its TL;DR."""
     if not ids:
         return ()
     rows = session.execute(_card_rows(is_postgres(session)), {"ids": list(ids)}).all()
@@ -52,6 +55,7 @@ def page_cards(
     fragments = {row[0]: row[6] for row in rows}
     _render_missing(session, fragments, {row[0]: row[5] for row in rows})
     listed = listed_as(session, list(ids), day, sources) if day is not None else {}
+    summaries = tldrs(session, list(ids)) if tldrs is not None else {}
     cards = []
     for number, paper_id in enumerate(ids, start=first_number):
         line = lines[paper_id]
@@ -60,7 +64,7 @@ def page_cards(
             line = CardLine(
                 paper_id, line.source_label, line.published, announce_type, version or line.version
             )
-        cards.append(assemble(fragments[paper_id], number, line, links))
+        cards.append(assemble(fragments[paper_id], number, line, links, summaries.get(paper_id)))
     return tuple(cards)
 
 

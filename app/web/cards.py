@@ -26,12 +26,13 @@ from markupsafe import Markup, escape
 from app import __version__
 from app.schemas import PaperItem
 from app.web.links import CardLinks
-from app.web.render import card_meta_html
+from app.web.render import card_meta_html, tldr_html
 from app.web.templating import TEMPLATE_DIR, TEMPLATES
 from app.web.views import make_card
 
 NUMBER = "\x05"
 META = "\x06"
+TLDR = "\x07"
 AUTHOR_OPEN, AUTHOR_CLOSE = "\x01", "\x02"
 CATEGORY_OPEN, CATEGORY_CLOSE = "\x03", "\x04"
 CARD_TEMPLATE = "_partials/card.html"
@@ -73,13 +74,14 @@ class _Markers:
 MARKERS = _Markers()
 
 
-MARKER_CHARACTERS = dict.fromkeys(map(ord, NUMBER + META + AUTHOR_OPEN + AUTHOR_CLOSE), None)
+MARKER_CHARACTERS = dict.fromkeys(map(ord, NUMBER + META + TLDR + AUTHOR_OPEN + AUTHOR_CLOSE), None)
 MARKER_CHARACTERS |= dict.fromkeys(map(ord, CATEGORY_OPEN + CATEGORY_CLOSE), None)
 
 
 def render_fragment(item: PaperItem) -> str:
     """`item`'s card with markers where each page's own parts go."""
-    card = replace(make_card(_without_markers(item), NUMBER, MARKERS), meta_html=Markup(META))
+    card = make_card(_without_markers(item), NUMBER, MARKERS)
+    card = replace(card, meta_html=Markup(META), tldr_html=Markup(TLDR))
     return TEMPLATES.get_template(CARD_TEMPLATE).render(card=card)
 
 
@@ -105,7 +107,9 @@ class CardLine:
     version: int | None
 
 
-def assemble(fragment: str, number: int, line: CardLine, links: CardLinks) -> Markup:
+def assemble(
+    fragment: str, number: int, line: CardLine, links: CardLinks, tldr: str | None = None
+) -> Markup:
     """The fragment filled in for card `number` of the view `links` stands for."""
     html = fragment
     if links.active_authors:
@@ -123,7 +127,8 @@ def assemble(fragment: str, number: int, line: CardLine, links: CardLinks) -> Ma
         .replace(CATEGORY_OPEN, escape(links.category_prefix))
         .replace(CATEGORY_CLOSE, escape(links.suffix_after_category))
     )
-    return Markup(html.replace(META, meta))  # last: the meta line holds feed text
+    # Last: the meta and TL;DR lines hold feed and model text.
+    return Markup(html.replace(META, meta).replace(TLDR, tldr_html(tldr)))
 
 
 def _author_link(match: re.Match, links: CardLinks) -> str:

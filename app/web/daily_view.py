@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.curation.daily import PAGE_SIZE, PaperFilters, default_view, select_page
 from app.curation.days import adjacent_days, latest_day
 from app.curation.sources import source_labels
-from app.web.card_store import page_cards
+from app.web.card_store import TldrLookup, page_cards
 from app.web.links import CardLinks, ViewQuery
 from app.web.render import readable_date
 from app.web.views import Link, Pager, make_pager
@@ -71,17 +71,21 @@ class DailyPage:
     empty: EmptyState | None
     pager: Pager | None
     feed_href: str
+    brief_hidden: tuple[tuple[str, str], ...] = ()  # the view's scope for "Brief this view"
 
 
-def build_daily_page(session: Session, filters: PaperFilters, seed: int) -> DailyPage:
-    """The Curated Daily view of `filters`; `seed` goes into the Shuffle link."""
+def build_daily_page(
+    session: Session, filters: PaperFilters, seed: int, tldrs: TldrLookup | None = None
+) -> DailyPage:
+    """The Curated Daily view of `filters`; `seed` goes into the Shuffle link; `tldrs` looks
+    up the cards' TL;DRs when they are shown."""
     shown = default_view(session, filters)
     page = select_page(session, shown)
     query = ViewQuery.from_filters(filters)
     labels = source_labels(session) if filters.sources or not page.ids else {}
     first_number = (filters.page - 1) * PAGE_SIZE + 1
     links = CardLinks.for_query(query)
-    cards = page_cards(session, page.ids, first_number, links, shown.day, shown.sources)
+    cards = page_cards(session, page.ids, first_number, links, shown.day, shown.sources, tldrs)
     heading, summary = _headings(filters, shown, page.total, page.estimate)
     empty = None if cards else _empty_state(session, filters, shown, query, labels)
     if empty is not None and empty.kind in ("first-run", "not-polled"):
@@ -104,6 +108,7 @@ def build_daily_page(session: Session, filters: PaperFilters, seed: int) -> Dail
         empty=empty,
         pager=make_pager(filters.page, page.has_next, query),
         feed_href=query.without("page").href("/feeds/atom"),
+        brief_hidden=ViewQuery.from_filters(shown).without("shuffle", "page").pairs,
     )
 
 

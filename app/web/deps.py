@@ -29,6 +29,20 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def get_write_session(request: Request) -> Iterator[Session]:
+    """A session that may write (briefing requests); the route commits."""
+    with request.app.state.write_session_factory() as session:
+        yield session
+
+
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+
+
+def parse_page(request: Request) -> int:
+    """`page` alone (lists without filters); anything else is a 400."""
+    return parse_filters(request, frozenset({"page"})).page
+
+
 class BadParameterError(HTTPException):
     """A malformed or unknown query parameter: 400 with a message, never a 500."""
 

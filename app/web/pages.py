@@ -12,6 +12,7 @@ import hashlib
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.briefings.tldr_store import tldrs_by_row
 from app.curation.items import get_paper
 from app.web.author_view import build_author_page
 from app.web.daily_view import build_daily_page
@@ -54,7 +55,8 @@ def daily(request: Request, session: SessionDep) -> Response:
     if redirect is not None:
         return redirect
     filters = parse_filters(request, PAGE_FILTERS)
-    return render_page("daily.html", build_daily_page(session, filters, next_seed(request)))
+    tldrs = tldrs_by_row if request.app.state.settings.tldr_on_cards else None
+    return render_page("daily.html", build_daily_page(session, filters, next_seed(request), tldrs))
 
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)

@@ -286,3 +286,10 @@ def card_meta_html(
         kind = (announce_type or "").split("-")[0]
         parts.append(f'<span class="badge badge-{escape(kind)}">{escape(badge)}</span>')
     return Markup('<div class="card-meta">' + "".join(parts) + "</div>")
+
+
+def tldr_html(tldr: str | None) -> Markup:
+    """A card's TL;DR line (issue 5), or nothing."""
+    if not tldr:
+        return Markup()
+    return Markup(f'<p class="tldr"><strong>TL;DR</strong> {escape(tldr)}</p>')

@@ -25,6 +25,7 @@ from app.web.render import (
     safe_url,
 )
 
+NO_TLDR = Markup()
 SHOWN_AUTHORS = 12  # longer bylines fold the rest behind a "more" control
 # The paper page's name for each date label (app.web.render.date_label).
 DATE_TERMS = {"Announced": "Announced", "Listed": "First listed here", "Published": "Published"}
@@ -61,6 +62,8 @@ class PaperCard:
     doi_url: str | None
     journal_ref: str | None
     code_url: str | None
+    # One sentence, shown when TLDR_ON_CARDS is on (app.web.render.tldr_html); pages fill it in.
+    tldr_html: Markup = NO_TLDR
 
 
 @dataclass(frozen=True)
