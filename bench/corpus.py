@@ -41,12 +41,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import func, select  # noqa: E402
+
 from app.db import make_engine, make_session_factory, upgrade_schema  # noqa: E402
 
 try:  # where `academichub index rebuild` finds it (it moved out of app.db with the search code)
     from app.search import rebuild_search_index
 except ImportError:
     from app.db import rebuild_search_index
+from app.models import Paper  # noqa: E402
 from app.text import author_match_key  # noqa: E402
 from app.web.card_store import fragment_counts, refresh_fragments  # noqa: E402
 
@@ -723,22 +726,44 @@ def ensure_corpora(
     return found
 
 
-def render_cards(url: str) -> int:
-    """Render the cards that have no current fragment, as the worker would after a poll."""
+def render_cards(url: str, processes: int = 2) -> int:
+    """Render the cards that have no current fragment, as the worker would after a poll: the
+    id range split between `processes`, each rendering through a read-only engine."""
     engine = make_engine(url)
-    sessions = make_session_factory(engine)
-    with sessions() as session:
+    with make_session_factory(engine)() as session:
         total, current = fragment_counts(session)
-    started = time.perf_counter()
-
-    def progress(done: int) -> None:
-        if done % 50_000 < 500:
-            rate = done / max(time.perf_counter() - started, 1e-9)
-            print(f"  cards: {done:,}/{total - current:,} ({rate:,.0f}/s)", file=sys.stderr)
-
-    rendered = refresh_fragments(sessions, progress=progress)
+        low, high = session.execute(select(func.min(Paper.id), func.max(Paper.id))).one()
     engine.dispose()
+    if high is None:
+        return 0
+    step = (high - low) // processes + 1
+    ranges = [
+        (url, low - 1 + i * step, min(high, low - 1 + (i + 1) * step) + 1) for i in range(processes)
+    ]
+    print(f"  cards: {total - current:,} to render in {processes} processes", file=sys.stderr)
+    started = time.perf_counter()
+    with multiprocessing.Pool(processes) as pool:
+        rendered = sum(pool.starmap(_render_range, ranges))
+    seconds = time.perf_counter() - started
+    print(
+        f"  cards: {rendered:,} in {seconds:.0f} s ({rendered / max(seconds, 1e-9):,.0f}/s)",
+        file=sys.stderr,
+    )
     return rendered
+
+
+def _render_range(url: str, above_id: int, below_id: int) -> int:
+    writer, reader = make_engine(url), make_engine(url, read_only=True)
+    try:
+        return refresh_fragments(
+            make_session_factory(writer),
+            read_sessions=make_session_factory(reader),
+            above_id=above_id,
+            below_id=below_id,
+        )
+    finally:
+        writer.dispose()
+        reader.dispose()
 
 
 def describe(spec: CorpusSpec, reports: dict[str, tuple[str, dict]]) -> None:

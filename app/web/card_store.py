@@ -112,34 +112,42 @@ def _stamp(modified_at: datetime) -> str:
     return f"{FORMAT}/{modified_at.isoformat()}"
 
 
-def store_fragments(session: Session, ids: Sequence[int]) -> int:
-    """Render and store the fragments of papers `ids` (the caller commits)."""
-    if not ids:
-        return 0
+def render_fragments(session: Session, ids: Sequence[int]) -> list[dict]:
+    """Rendered fragment rows of papers `ids` (reads only; `write_fragments` stores them)."""
     rows = session.execute(select(Paper.id, Paper.modified_at).where(Paper.id.in_(list(ids))))
     modified = {paper_id: modified_at for paper_id, modified_at in rows}
     present = [paper_id for paper_id in ids if paper_id in modified]
-    items = load_items(session, present)
-    session.execute(delete(CardFragment).where(CardFragment.paper_id.in_(present)))
-    rows = [
+    return [
         {
             "paper_id": paper_id,
             "format": FORMAT,
             "paper_modified_at": modified[paper_id],
             "html": render_fragment(item),
         }
-        for paper_id, item in zip(present, items, strict=True)
+        for paper_id, item in zip(present, load_items(session, present), strict=True)
     ]
+
+
+def write_fragments(session: Session, rows: list[dict]) -> int:
+    """Store rendered fragment rows, replacing the papers' old ones (the caller commits)."""
     if rows:
+        ids = [row["paper_id"] for row in rows]
+        session.execute(delete(CardFragment).where(CardFragment.paper_id.in_(ids)))
         session.execute(insert(CardFragment), rows)
     return len(rows)
 
 
 def stale_paper_ids(
-    session: Session, *, below_id: int | None = None, since: datetime | None = None, limit: int
+    session: Session,
+    *,
+    below_id: int | None = None,
+    above_id: int | None = None,
+    since: datetime | None = None,
+    limit: int,
 ) -> list[int]:
-    """Up to `limit` papers without a current fragment, newest row first: below `below_id` (a
-    full pass walks down the ids), or modified at or after `since` (catching up on a poll)."""
+    """Up to `limit` papers without a current fragment, newest row first: between `above_id`
+    and `below_id` (a full pass walks down the ids), or modified at or after `since` (catching up
+    on a poll)."""
     statement = (
         select(Paper.id)
         .outerjoin(CardFragment, _current_fragment())
@@ -147,6 +155,8 @@ def stale_paper_ids(
     )
     if below_id is not None:
         statement = statement.where(Paper.id < below_id)
+    if above_id is not None:
+        statement = statement.where(Paper.id > above_id)
     if since is not None:
         statement = statement.where(Paper.modified_at >= since)
     return list(session.scalars(statement.order_by(Paper.id.desc()).limit(limit)))
@@ -156,20 +166,28 @@ def refresh_fragments(
     sessions: Callable[[], Session],
     *,
     since: datetime | None = None,
+    below_id: int | None = None,
+    above_id: int | None = None,
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
+    read_sessions: Callable[[], Session] | None = None,
 ) -> int:
-    """Render every stale fragment (or those of papers modified since `since`), newest first,
-    `BATCH` papers a transaction; stops after `limit` papers. Returns how many it rendered."""
+    """Render every stale fragment (or those of papers modified since `since`, or with ids
+    between `above_id` and `below_id`), newest first, `BATCH` papers a transaction; stops after
+    `limit` papers. Rendering reads through `read_sessions` when given, so on SQLite the write
+    lock is held only while a batch is stored. Returns how many it rendered."""
     done = 0
-    below_id: int | None = None
     while limit is None or done < limit:
         size = BATCH if limit is None else min(BATCH, limit - done)
+        with (read_sessions or sessions)() as session:
+            ids = stale_paper_ids(
+                session, below_id=below_id, above_id=above_id, since=since, limit=size
+            )
+            rows = render_fragments(session, ids) if ids else []
+        if not ids:
+            break
         with sessions() as session, session.begin():
-            ids = stale_paper_ids(session, below_id=below_id, since=since, limit=size)
-            if not ids:
-                break
-            done += store_fragments(session, ids)
+            done += write_fragments(session, rows)
         below_id = ids[-1]
         if progress is not None:
             progress(done)
