@@ -106,6 +106,9 @@ class Paper(Base):
     key: Mapped[str] = mapped_column(String(400), unique=True)
     arxiv_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     doi: Mapped[str | None] = mapped_column(String(300), index=True)
+    # A preprint's journal article, when known (twins): its DOI if not `doi`, and its link.
+    journal_doi: Mapped[str | None] = mapped_column(String(300), index=True)
+    journal_url: Mapped[str | None] = mapped_column(String(2000))
     version: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
     abstract: Mapped[str | None] = mapped_column(Text)

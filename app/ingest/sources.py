@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.ingest import biorxiv
 from app.ingest.schedule import arxiv_feed_categories, is_arxiv_announcement_feed
 from app.models import Source
 
@@ -41,7 +42,11 @@ class SourceView:
 
 
 def resolve_source(target: str, kind: str | None) -> tuple[str, str]:
-    """A URL or an arXiv category name ("cs.AI", "arxiv:cs.AI+stat.ML") as (url, kind)."""
+    """A URL, an arXiv category ("cs.AI", "arxiv:cs.AI+stat.ML") or "biorxiv[:SUBJECT]"."""
+    if kind is not None and kind not in KINDS:
+        raise SourceError(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
+    if biorxiv_url := biorxiv.short_form_url(target):
+        return biorxiv_url, "biorxiv"
     name = target.removeprefix("arxiv:")
     if "://" not in target:
         parts = name.split("+")
@@ -55,8 +60,13 @@ def resolve_source(target: str, kind: str | None) -> tuple[str, str]:
         raise SourceError(f"{target!r} is not an http(s) URL")
     host = parts.hostname.lower()
     guessed = "arxiv" if host == "arxiv.org" or host.endswith(".arxiv.org") else "rss"
-    if kind is not None and kind not in KINDS:
-        raise SourceError(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
+    if biorxiv.is_details_url(target):
+        guessed = "biorxiv"
+    if (kind or guessed) == "biorxiv":
+        try:
+            biorxiv.read_source_url(target)
+        except biorxiv.BiorxivSourceError as error:
+            raise SourceError(str(error)) from error
     return target, kind or guessed
 
 
@@ -64,6 +74,8 @@ def default_label(url: str) -> str:
     """A readable label: "arXiv cs.AI" for announcement feeds, else the host name."""
     if is_arxiv_announcement_feed(url):
         return "arXiv " + "+".join(arxiv_feed_categories(url))
+    if biorxiv.is_details_url(url):
+        return biorxiv.source_label(url)
     return urlsplit(url).hostname or url
 
 
