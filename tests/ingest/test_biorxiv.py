@@ -99,7 +99,9 @@ def test_recorded_page_parses_every_row(fixture_bytes):
 def test_published_field_links_the_journal_doi_and_medrxiv_links(fixture_bytes):
     row = copy.deepcopy(recorded(fixture_bytes)["collection"][1])
     row.update(published="10.1038/S41586-099-00001-1", server="medRxiv", version="1")
-    body = json.dumps({"messages": [{"status": "ok", "count": 1, "total": "1"}], "collection": [row]})
+    body = json.dumps(
+        {"messages": [{"status": "ok", "count": 1, "total": "1"}], "collection": [row]}
+    )
     (record,) = biorxiv.parse_details(body.encode()).records
     assert record.published_doi == "10.1038/s41586-099-00001-1" and record.is_preprint
     assert record.twin_dois == [record.doi, "10.1038/s41586-099-00001-1"]
@@ -174,7 +176,12 @@ def test_page_urls_for_fixed_and_rolling_intervals():
 def test_sources_add_by_short_form_labels_it(session_factory):
     with transaction(session_factory) as session:
         source = add_source(
-            session, "biorxiv:cancer biology", kind=None, label=None, every_minutes=360, now=POLL_DAY
+            session,
+            "biorxiv:cancer biology",
+            kind=None,
+            label=None,
+            every_minutes=360,
+            now=POLL_DAY,
         )
         assert (source.kind, source.label) == ("biorxiv", "bioRxiv (Cancer Biology)")
 
@@ -201,7 +208,11 @@ def test_poll_follows_the_cursor_through_every_page(harness, fixture_bytes):
     assert paper.version == 2 and paper.source_label == "bioRxiv (Cancer Biology)"
     assert paper.published_on == date(2026, 9, 7) and paper.journal_doi is None
     assert byline == ["M. Dehghan Manshadi", "P. Setoodeh", "H. Zare"]
-    assert (listing.source_id, listing.listed_on, listing.version) == (source_id, date(2026, 9, 7), 2)
+    assert (listing.source_id, listing.listed_on, listing.version) == (
+        source_id,
+        date(2026, 9, 7),
+        2,
+    )
     again = harness.poller.poll_source(source_id)
     assert again.status == "unchanged" and harness.count(Paper) == 18
 
