@@ -161,6 +161,8 @@ def _dois(*fields: str | None) -> dict[str, str | None]:
 
     The first field holding any DOI wins (the API's <arxiv:doi>, then its DOI link).
     """
+    if not any(fields):  # most entries: no DOI, no work
+        return {"doi": None, "published_doi": None}
     dois = next((found for found in map(normalise_dois, fields) if found), [])
     return {"doi": dois[0] if dois else None, "published_doi": dois[1] if len(dois) > 1 else None}
 

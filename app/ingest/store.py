@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -62,9 +63,8 @@ class StoreResult:
     paper_ids: list[int] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class StoredPaper:
-    """The few stored columns the version rules need."""
+class StoredPaper(NamedTuple):
+    """The few stored columns the version and twin rules need (a tuple: built once per row)."""
 
     id: int
     arxiv_id: str | None
@@ -282,9 +282,9 @@ def _stored(row) -> StoredPaper:
         row.published_on,
         missing,
         row.key,
-        url=row.url,
-        journal_doi=row.journal_doi,
-        journal_url=row.journal_url,
+        row.url,
+        row.journal_doi,
+        row.journal_url,
     )
 
 
