@@ -121,6 +121,8 @@ def _plan_twin(stored: StoredPaper, record: PaperRecord) -> dict[str, object]:
         values["doi"] = record.doi or stored.doi
         if stored.url and stored.journal_url is None:
             values["journal_url"] = stored.url
+        if record.abstract and record.abstract_html is None:
+            values["abstract_html"] = None  # the journal's HTML no longer matches the abstract
     own_doi = values.get("doi", stored.doi)
     journal_doi = record.published_doi or (record.doi if not record.is_preprint else None)
     if takeover and stored.doi != own_doi:

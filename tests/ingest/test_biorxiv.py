@@ -286,3 +286,20 @@ def test_empty_interval_is_a_quiet_success(harness, fixture_bytes):
         run = session.scalar(select(PollRun).where(PollRun.source_id == source_id))
         assert run.status == "ok" and run.entries_seen == 0
         assert session.scalar(select(func.count()).select_from(PaperListing)) == 0
+
+
+def test_cli_adds_a_biorxiv_subject_and_lists_it(db_url, engine, tmp_path, monkeypatch, capsys):
+    from app.cli import main
+
+    monkeypatch.setenv("ACADEMICHUB_DATABASE_URL", db_url)
+    monkeypatch.setenv("ACADEMICHUB_DATA_DIR", str(tmp_path / "data"))
+    assert main(["sources", "add", "medrxiv:infectious diseases", "--every", "720"]) == 0
+    capsys.readouterr()
+    assert main(["sources", "list", "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["kind"] == "biorxiv" and listed["label"] == "medRxiv (Infectious Diseases)"
+    assert listed["url"] == (
+        "https://api.biorxiv.org/details/medrxiv/7d?category=infectious_diseases"
+    )
+    assert main(["sources", "add", "https://api.biorxiv.org/details/biorxiv/na"]) == 1
+    assert capsys.readouterr().err.startswith("error: ")

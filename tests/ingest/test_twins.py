@@ -70,6 +70,7 @@ def journal(doi=JOURNAL_DOI, url=JOURNAL_URL, **fields) -> PaperRecord:
         "doi": doi,
         "title": "Journal title",
         "abstract": "The journal's abstract.",
+        "abstract_html": "<p>The journal's abstract.</p>",
         "authors": [AuthorRecord(name="A. Example")],
         "announced_on": date(2026, 9, 9),
         "url": url,
@@ -136,6 +137,7 @@ def test_journal_first_then_arxiv_takes_the_paper_over(session_factory, sources)
     assert paper.arxiv_id == "2609.00001" and paper.doi == JOURNAL_DOI
     assert paper.url == "https://arxiv.org/abs/2609.00001" and paper.journal_url == JOURNAL_URL
     assert paper.source_label == "arXiv (Q-BIO.GN)" and paper.version == 1
+    assert paper.abstract == "The journal's abstract." and paper.abstract_html  # none in arXiv's
     assert listing_sources(session_factory, paper.id) == {sources["arxiv"], sources["nature"]}
     assert public(session_factory, "2609.00001").journal_url == JOURNAL_URL
     assert public(session_factory, f"doi:{JOURNAL_DOI}").id == "2609.00001"
@@ -158,12 +160,14 @@ def test_biorxiv_first_then_journal_matches_on_published(session_factory, source
 def test_journal_first_then_biorxiv_rekeys_the_paper(session_factory, sources):
     store(session_factory, [journal()], sources["nature"])
     (before,) = papers(session_factory)
-    store(session_factory, [preprint(version=2)], sources["biorxiv"], "bioRxiv")
+    later = preprint(version=2, abstract="The preprint's abstract.")
+    store(session_factory, [later], sources["biorxiv"], "bioRxiv")
     (paper,) = papers(session_factory)
     assert paper.id == before.id and paper.key == f"doi:{BIORXIV_DOI}"
     assert paper.doi == BIORXIV_DOI and paper.journal_doi == JOURNAL_DOI
     assert paper.url.endswith("v2") and paper.journal_url == JOURNAL_URL
     assert paper.version == 2 and paper.source_label == "bioRxiv (Genomics)"
+    assert paper.abstract == "The preprint's abstract." and paper.abstract_html is None
     assert listing_sources(session_factory, paper.id) == {sources["biorxiv"], sources["nature"]}
     # The journal article's old public id still finds the paper under its new id.
     assert public(session_factory, f"doi:{JOURNAL_DOI}").id == f"doi:{BIORXIV_DOI}"
