@@ -113,7 +113,8 @@ def _plan_twin(stored: StoredPaper, record: PaperRecord) -> dict[str, object]:
     values: dict[str, object] = {}
     if record.arxiv_id and not stored.arxiv_id:
         values["arxiv_id"] = record.arxiv_id
-    takeover = record.is_preprint and record.canonical_key != stored.key
+    preprint, elsewhere = record.is_preprint, record.canonical_key != stored.key
+    takeover = preprint and elsewhere
     if takeover:
         # The stored paper was the journal article: the preprint's key and DOI, the journal's
         # link and DOI kept aside (its old public id doi:<journal doi> still finds it).
@@ -124,13 +125,12 @@ def _plan_twin(stored: StoredPaper, record: PaperRecord) -> dict[str, object]:
         if record.abstract and record.abstract_html is None:
             values["abstract_html"] = None  # the journal's HTML no longer matches the abstract
     own_doi = values.get("doi", stored.doi)
-    journal_doi = record.published_doi or (record.doi if not record.is_preprint else None)
+    journal_doi = record.published_doi or (None if preprint else record.doi)
     if takeover and stored.doi != own_doi:
         journal_doi = journal_doi or stored.doi
     if journal_doi and journal_doi != own_doi and stored.journal_doi is None:
         values["journal_doi"] = journal_doi
-    attaching = not record.is_preprint and record.canonical_key != stored.key
-    if attaching and record.url and stored.journal_url is None:
+    if not preprint and elsewhere and record.url and stored.journal_url is None:
         values["journal_url"] = record.url
     return values
 

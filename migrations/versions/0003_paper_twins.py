@@ -2,7 +2,8 @@
 
 `journal_doi` is the DOI of the journal article a preprint became when it differs from `doi`
 (bioRxiv's `published`; a second DOI in arXiv's DOI field; the old key of a journal paper a
-preprint took over). It is indexed because the store looks twins up by it. `journal_url` is the
+preprint took over). It is indexed because the store looks twins up by it; the index is
+partial (NOT NULL), so papers without a journal version cost no index write. `journal_url` is the
 journal article's own link once a journal feed listed it.
 
 Plain nullable add_column: no SQLite batch rebuild of `papers`, which would drop the FTS5
@@ -27,7 +28,14 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column("papers", sa.Column("journal_doi", sa.String(length=300), nullable=True))
     op.add_column("papers", sa.Column("journal_url", sa.String(length=2000), nullable=True))
-    op.create_index("ix_papers_journal_doi", "papers", ["journal_doi"], unique=False)
+    op.create_index(
+        "ix_papers_journal_doi",
+        "papers",
+        ["journal_doi"],
+        unique=False,
+        sqlite_where=sa.text("journal_doi IS NOT NULL"),
+        postgresql_where=sa.text("journal_doi IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
