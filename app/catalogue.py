@@ -319,8 +319,9 @@ def subject_slug(subject: str) -> str:
 
 
 def preprint_subject_url(server: str, subject: str) -> str:
-    """The details-API URL of one subject; the bioRxiv fetcher adds the dates and cursor."""
-    return f"{BIORXIV_API}{server}?category={subject_slug(subject)}"
+    """The details-API URL of one subject's last 7 days, the form app.ingest.biorxiv pages
+    through (it adds the dates and the cursor)."""
+    return f"{BIORXIV_API}{server}/7d?category={subject_slug(subject)}"
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -107,6 +108,9 @@ class Paper(Base):
     key: Mapped[str] = mapped_column(String(400), unique=True)
     arxiv_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     doi: Mapped[str | None] = mapped_column(String(300), index=True)
+    # A preprint's journal article, when known (twins): its DOI if not `doi`, and its link.
+    journal_doi: Mapped[str | None] = mapped_column(String(300))
+    journal_url: Mapped[str | None] = mapped_column(String(2000))
     version: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
     abstract: Mapped[str | None] = mapped_column(Text)
@@ -124,6 +128,17 @@ class Paper(Base):
     license: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    # Partial: only preprints with a known journal version are indexed, so the many papers
+    # without one cost no index write (the twin lookup's `journal_doi IN (…)` implies NOT NULL).
+    __table_args__ = (
+        Index(
+            "ix_papers_journal_doi",
+            "journal_doi",
+            sqlite_where=text("journal_doi IS NOT NULL"),
+            postgresql_where=text("journal_doi IS NOT NULL"),
+        ),
+    )
 
 
 class Author(Base):

@@ -23,6 +23,9 @@ class PaperRecord(BaseModel):
     arxiv_id: str | None = None  # without version: "2411.17700", "hep-ex/0307015"
     version: int | None = None
     doi: str | None = None  # lowercase, no resolver prefix
+    # The journal article this preprint became, when its source says so and it differs from
+    # `doi` (bioRxiv's `published`; the second DOI when arXiv's DOI field lists two).
+    published_doi: str | None = None
     guid: str | None = None  # the entry's own id, for sources with neither arXiv id nor DOI
     title: str
     abstract: str | None = None
@@ -38,6 +41,7 @@ class PaperRecord(BaseModel):
     comments: str | None = None
     journal_ref: str | None = None
     license: str | None = None
+    source_label: str | None = None  # this entry's own label ("bioRxiv (Cancer Biology)")
 
     @property
     def canonical_key(self) -> str:
@@ -47,6 +51,16 @@ class PaperRecord(BaseModel):
         if self.doi:
             return f"doi:{self.doi}"
         return f"guid:{self.guid or self.url or self.title}"
+
+    @property
+    def is_preprint(self) -> bool:
+        """A preprint: an arXiv entry, or one whose source names the journal DOI it became."""
+        return bool(self.arxiv_id or self.published_doi)
+
+    @property
+    def twin_dois(self) -> list[str]:
+        """The DOIs a stored twin may carry: this entry's own, then its journal article's."""
+        return [doi for doi in (self.doi, self.published_doi) if doi]
 
 
 class ParsedFeed(BaseModel):
@@ -61,7 +75,8 @@ class ParsedFeed(BaseModel):
     ttl_minutes: int | None = None
     skip_days: list[str] = Field(default_factory=list)  # e.g. ["Saturday", "Sunday"]
     skip_hours: list[int] = Field(default_factory=list)
-    kind: str | None = None  # detected: "arxiv", "rss", "atom"
+    kind: str | None = None  # detected: "arxiv", "rss", "atom", "biorxiv"
+    next_cursor: int | None = None  # paged APIs (bioRxiv): where the next page starts, if any
 
 
 class PaperItem(BaseModel):
@@ -80,6 +95,9 @@ class PaperItem(BaseModel):
     announce_type: str | None
     version: int | None
     doi: str | None
+    # Addition to DESIGN's item shape: a preprint's journal version, once known (twins).
+    journal_doi: str | None = None
+    journal_url: str | None = None
     # For pages only; excluded from the JSON API, whose item shape DESIGN fixes.
     comments: str | None = Field(default=None, exclude=True)
     journal_ref: str | None = Field(default=None, exclude=True)

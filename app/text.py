@@ -303,7 +303,16 @@ def normalise_doi(value: str | None) -> str | None:
     """A bare lowercase DOI ("10.x/y") from a DOI field, URL or `doi:` string; None if not a DOI."""
     if not value or not value.split():
         return None
-    token = value.split()[0]
+    return _doi_token(value.split()[0])
+
+
+def normalise_dois(value: str | None) -> list[str]:
+    """Every DOI of a field that lists several, space-separated (arXiv's DOI field), in order."""
+    dois = (_doi_token(token) for token in (value or "").split())
+    return list(dict.fromkeys(doi for doi in dois if doi))
+
+
+def _doi_token(token: str) -> str | None:
     stripped = _DOI_PREFIX_RE.sub("", token)
     if stripped != token and "%" in stripped:
         stripped = unquote(stripped)

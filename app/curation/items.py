@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import ARRAY, Integer, Row, Select, any_, bindparam, select
+from sqlalchemy import ARRAY, Integer, Row, Select, any_, bindparam, case, or_, select
 from sqlalchemy.orm import Session
 
 from app.db import is_postgres
@@ -25,10 +25,16 @@ def public_paper_id(arxiv_id: str | None, doi: str | None, key: str) -> str:
 def get_paper(session: Session, public_id: str) -> PaperItem | None:
     """One paper by its public id (arXiv id, or doi:<doi>)."""
     if public_id.startswith("doi:"):
-        statement = select(Paper.id).where(Paper.doi == public_id[4:].lower())
+        doi = public_id[4:].lower()
+        # A journal article's id keeps working after its preprint took its paper over (twins).
+        statement = (
+            select(Paper.id)
+            .where(or_(Paper.doi == doi, Paper.journal_doi == doi))
+            .order_by(case((Paper.doi == doi, 0), else_=1), Paper.id)
+        )
     else:
-        statement = select(Paper.id).where(Paper.arxiv_id == public_id)
-    paper_id = session.scalars(statement.order_by(Paper.id).limit(1)).first()
+        statement = select(Paper.id).where(Paper.arxiv_id == public_id).order_by(Paper.id)
+    paper_id = session.scalars(statement.limit(1)).first()
     if paper_id is None:
         return None
     return load_items(session, [paper_id])[0]
@@ -101,6 +107,8 @@ ITEM_COLUMNS = (
     Paper.version,
     Paper.comments,
     Paper.journal_ref,
+    Paper.journal_doi,
+    Paper.journal_url,
 )
 
 
@@ -119,6 +127,8 @@ def _item(paper: Row, authors: list[str], categories: list[str], sources: list[i
         announce_type=paper.announce_type,
         version=paper.version,
         doi=paper.doi,
+        journal_doi=paper.journal_doi,
+        journal_url=paper.journal_url,
         comments=paper.comments,
         journal_ref=paper.journal_ref,
         abstract_html=paper.abstract_html,

@@ -16,7 +16,7 @@ from lxml import etree
 
 from app.ingest.xmlpull import pull_entries
 from app.schemas import AuthorRecord, PaperRecord, ParsedFeed
-from app.text import clean_text, normalise_doi, split_arxiv_creators
+from app.text import clean_text, normalise_dois, split_arxiv_creators
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -141,7 +141,7 @@ def _feed_record(entry: etree._Element) -> PaperRecord:
     return PaperRecord(
         arxiv_id=arxiv_id,
         version=version,
-        doi=normalise_doi(fields.get("doi")),
+        **_dois(fields.get("doi")),
         guid=fields.get("guid"),
         title=clean_text(fields.get("title")) or "",
         abstract=clean_text(described["abstract"] if described else summary),
@@ -154,6 +154,17 @@ def _feed_record(entry: etree._Element) -> PaperRecord:
         journal_ref=clean_text(fields.get("journal_ref")),
         license=fields.get("license"),
     )
+
+
+def _dois(*fields: str | None) -> dict[str, str | None]:
+    """arXiv's DOI field may list several DOIs: the first is `doi`, a second `published_doi`.
+
+    The first field holding any DOI wins (the API's <arxiv:doi>, then its DOI link).
+    """
+    if not any(fields):  # most entries: no DOI, no work
+        return {"doi": None, "published_doi": None}
+    dois = next((found for found in map(normalise_dois, fields) if found), [])
+    return {"doi": dois[0] if dois else None, "published_doi": dois[1] if len(dois) > 1 else None}
 
 
 def _entry_fields(entry: etree._Element) -> tuple[dict[str, str], list[str]]:
@@ -225,7 +236,7 @@ def _api_record(entry: etree._Element) -> PaperRecord:
     return PaperRecord(
         arxiv_id=arxiv_id,
         version=version,
-        doi=normalise_doi(entry.findtext(f"{ARXIV}doi")) or normalise_doi(links.get("doi")),
+        **_dois(entry.findtext(f"{ARXIV}doi"), links.get("doi")),
         guid=entry_id or None,
         title=clean_text(entry.findtext(f"{ATOM}title")) or "",
         abstract=clean_text(entry.findtext(f"{ATOM}summary")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.ingest.arxiv import FeedParseError, detect_kind, parse_arxiv_api, parse_arxiv_feed
+from app.ingest.biorxiv import parse_details
 from app.ingest.journals import parse_journal_feed
 from app.schemas import ParsedFeed
 
@@ -20,6 +21,8 @@ def parse_document(kind: str, body: bytes) -> ParsedFeed:
     takes what the root sniff rejects, so an HTML challenge page or a broken document gets its
     clearer error (JournalFeedError, a ValueError) and odd-but-readable feeds still parse.
     """
+    if kind == "biorxiv":
+        return parse_details(body)
     try:
         detected = detect_kind(body)
     except FeedParseError:
@@ -30,7 +33,7 @@ def parse_document(kind: str, body: bytes) -> ParsedFeed:
         return parse_arxiv_feed(body)
     if body.lstrip()[:1] in (b"{", b"["):
         raise UnsupportedDocumentError(
-            f"JSON documents (kind {kind!r}) are not supported yet; journal sources must be "
-            "RSS, RDF or Atom feeds"
+            f"JSON documents (kind {kind!r}) are read only for kind 'biorxiv'; journal sources "
+            "must be RSS, RDF or Atom feeds"
         )
     return parse_journal_feed(body)

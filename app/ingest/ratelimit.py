@@ -21,8 +21,9 @@ from app.db import is_postgres, transaction
 from app.ingest.fetch import host_group
 from app.models import RateLimit
 
-# Seconds between two requests of a group; groups not named here are not limited.
-DEFAULT_INTERVALS: Mapping[str, float] = MappingProxyType({"arxiv": 3.0})
+# Seconds between two requests of a group; groups not named here are not limited. bioRxiv
+# publishes no limit; one request a second is the polite pace its API users keep.
+DEFAULT_INTERVALS: Mapping[str, float] = MappingProxyType({"arxiv": 3.0, "api.biorxiv.org": 1.0})
 
 
 def reserve_slot(

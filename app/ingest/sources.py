@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.catalogue import ARXIV_FEED_BASE, DEFAULT_SOURCES, find_entry
+from app.ingest import biorxiv
 from app.ingest.schedule import arxiv_feed_categories, is_arxiv_announcement_feed
 from app.models import Source
 
@@ -24,8 +25,12 @@ class SourceError(ValueError):
 
 
 def resolve_source(target: str, kind: str | None) -> tuple[str, str]:
-    """A URL, a catalogue name ("Nature", "bioRxiv Genomics") or arXiv categories ("cs.AI",
-    "arxiv:cs.AI+stat.ML") as (url, kind)."""
+    """A URL, a catalogue name ("Nature", "bioRxiv Genomics"), arXiv categories ("cs.AI",
+    "arxiv:cs.AI+stat.ML") or "biorxiv[:SUBJECT]" as (url, kind)."""
+    if kind is not None and kind not in KINDS:
+        raise SourceError(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
+    if biorxiv_url := biorxiv.short_form_url(target):
+        return biorxiv_url, "biorxiv"
     name = target.removeprefix("arxiv:")
     if "://" not in target:
         entry = find_entry(name)
@@ -37,8 +42,13 @@ def resolve_source(target: str, kind: str | None) -> tuple[str, str]:
         raise SourceError(f"{target!r} is not an http(s) URL")
     host = parts.hostname.lower()
     guessed = "arxiv" if host == "arxiv.org" or host.endswith(".arxiv.org") else "rss"
-    if kind is not None and kind not in KINDS:
-        raise SourceError(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}")
+    if biorxiv.is_details_url(target):
+        guessed = "biorxiv"
+    if (kind or guessed) == "biorxiv":
+        try:
+            biorxiv.read_source_url(target)
+        except biorxiv.BiorxivSourceError as error:
+            raise SourceError(str(error)) from error
     return target, kind or guessed
 
 
@@ -71,6 +81,8 @@ def default_label(url: str) -> str:
     """A readable label: "arXiv cs.AI" for announcement feeds, else the host name."""
     if is_arxiv_announcement_feed(url):
         return "arXiv " + "+".join(arxiv_feed_categories(url))
+    if biorxiv.is_details_url(url):
+        return biorxiv.source_label(url)
     return urlsplit(url).hostname or url
 
 

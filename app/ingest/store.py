@@ -2,6 +2,12 @@
 
 The caller owns the transaction (one per fetched document), so a crash mid-document leaves the
 database as it was. The version rules are decided by `plan_paper_write`, a pure function.
+
+Twins: a journal article whose DOI equals a preprint's recorded DOI (arXiv's DOI field,
+bioRxiv's `published`) is one paper with both listings, whichever arrives first. The journal
+article attaches to the preprint's paper and leaves its link in `journal_url`; a preprint
+arriving after its journal article takes that paper over (its key becomes the preprint's, the
+journal link and DOI stay). Only an equal DOI links them; two preprints never merge.
 """
 
 from __future__ import annotations
@@ -9,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -56,9 +63,8 @@ class StoreResult:
     paper_ids: list[int] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class StoredPaper:
-    """The few stored columns the version rules need."""
+class StoredPaper(NamedTuple):
+    """The few stored columns the version and twin rules need (a tuple: built once per row)."""
 
     id: int
     arxiv_id: str | None
@@ -66,6 +72,15 @@ class StoredPaper:
     version: int | None
     published_on: date | None
     missing: frozenset[str]
+    key: str
+    url: str | None = None
+    journal_doi: str | None = None
+    journal_url: str | None = None
+
+    @property
+    def is_preprint(self) -> bool:
+        """An arXiv paper, or one known to have become a journal article."""
+        return bool(self.arxiv_id or self.journal_doi)
 
 
 def plan_paper_write(stored: StoredPaper, record: PaperRecord) -> dict[str, object]:
@@ -82,19 +97,54 @@ def plan_paper_write(stored: StoredPaper, record: PaperRecord) -> dict[str, obje
             values["announce_type"] = record.announce_type
         if record.categories:
             values["primary_category"] = record.categories[0]
-            values["source_label"] = arxiv_label(record.categories[0])
+        if label := _record_label(record):
+            values["source_label"] = label
     first_day = _first_announcement_day(record)
     if first_day and (stored.published_on is None or first_day < stored.published_on):
         values["published_on"] = first_day
+    values.update(_plan_twin(stored, record))
+    return values
+
+
+def _plan_twin(stored: StoredPaper, record: PaperRecord) -> dict[str, object]:
+    """The key and journal columns: a preprint takes over its journal article's paper, a
+    journal article leaves its link on its preprint's paper, a preprint records its journal DOI.
+    """
+    values: dict[str, object] = {}
     if record.arxiv_id and not stored.arxiv_id:
         values["arxiv_id"] = record.arxiv_id
+    preprint, elsewhere = record.is_preprint, record.canonical_key != stored.key
+    takeover = preprint and elsewhere
+    if takeover:
+        # The stored paper was the journal article: the preprint's key and DOI, the journal's
+        # link and DOI kept aside (its old public id doi:<journal doi> still finds it).
         values["key"] = record.canonical_key
+        values["doi"] = record.doi or stored.doi
+        if stored.url and stored.journal_url is None:
+            values["journal_url"] = stored.url
+        if record.abstract and record.abstract_html is None:
+            values["abstract_html"] = None  # the journal's HTML no longer matches the abstract
+    own_doi = values.get("doi", stored.doi)
+    journal_doi = record.published_doi or (None if preprint else record.doi)
+    if takeover and stored.doi != own_doi:
+        journal_doi = journal_doi or stored.doi
+    if journal_doi and journal_doi != own_doi and stored.journal_doi is None:
+        values["journal_doi"] = journal_doi
+    if not preprint and elsewhere and record.url and stored.journal_url is None:
+        values["journal_url"] = record.url
     return values
 
 
 def arxiv_label(primary_category: str) -> str:
     """The seed page's source label, e.g. "arXiv (CS.AI)"."""
     return f"arXiv ({primary_category.upper()})"
+
+
+def _record_label(record: PaperRecord) -> str | None:
+    """A record's own label: arXiv's from its primary category, else what its parser named."""
+    if record.arxiv_id and record.categories:
+        return arxiv_label(record.categories[0])
+    return record.source_label
 
 
 def _first_announcement_day(record: PaperRecord) -> date | None:
@@ -180,14 +230,16 @@ _STORED_COLUMNS = (
     Paper.key,
     Paper.arxiv_id,
     Paper.doi,
+    Paper.journal_doi,
+    Paper.journal_url,
     Paper.version,
     Paper.published_on,
-    *(getattr(Paper, name) for name in PAPER_FIELDS),
+    *(getattr(Paper, name) for name in PAPER_FIELDS if name != "doi"),
 )
 
 
 def _load_stored(session: Session, records: Sequence[PaperRecord]) -> dict[str, StoredPaper]:
-    """Stored papers by the records' canonical keys, matching by arXiv id, key, then DOI."""
+    """Stored papers by the records' canonical keys, matching by key, then by a twin's DOI."""
     found: dict[str, StoredPaper] = {}
     keys = [r.canonical_key for r in records]
     for chunk in _chunks(keys):
@@ -195,25 +247,47 @@ def _load_stored(session: Session, records: Sequence[PaperRecord]) -> dict[str, 
             select(*_STORED_COLUMNS).where(one_of(session, Paper.key, chunk))
         ):
             found[row.key] = _stored(row)
-    by_doi = [r for r in records if r.canonical_key not in found and r.doi]
-    dois = sorted({r.doi for r in by_doi})
-    doi_rows: dict[str, StoredPaper] = {}
-    for chunk in _chunks(dois):
-        for row in session.execute(
-            select(*_STORED_COLUMNS).where(one_of(session, Paper.doi, chunk))
-        ):
-            doi_rows.setdefault(row.doi, _stored(row))
-    for record in by_doi:
-        match = doi_rows.get(record.doi)
-        # Two different arXiv ids that claim one DOI stay two papers: a DOI never merges preprints.
-        if match and not (match.arxiv_id and record.arxiv_id):
-            found[record.canonical_key] = match
+    pending = [r for r in records if r.canonical_key not in found and r.twin_dois]
+    twins = _load_by_doi(session, sorted({doi for r in pending for doi in r.twin_dois}))
+    for record in pending:
+        for doi in record.twin_dois:
+            match = twins.get(doi)
+            # Two preprints that claim one DOI stay two papers: a DOI never merges preprints.
+            if match and not (match.is_preprint and record.is_preprint):
+                found[record.canonical_key] = match
+                break
     return found
+
+
+def _load_by_doi(session: Session, dois: list[str]) -> dict[str, StoredPaper]:
+    """Stored papers by their own DOI or their journal version's: one query per chunk."""
+    by_doi: dict[str, StoredPaper] = {}
+    for chunk in _chunks(dois, CHUNK // 2):
+        statement = select(*_STORED_COLUMNS).where(
+            or_(one_of(session, Paper.doi, chunk), one_of(session, Paper.journal_doi, chunk))
+        )
+        for row in session.execute(statement):
+            stored = _stored(row)
+            for doi in (row.doi, row.journal_doi):
+                if doi:
+                    by_doi.setdefault(doi, stored)
+    return by_doi
 
 
 def _stored(row) -> StoredPaper:
     missing = frozenset(name for name in PAPER_FIELDS if getattr(row, name) is None)
-    return StoredPaper(row.id, row.arxiv_id, row.doi, row.version, row.published_on, missing)
+    return StoredPaper(
+        row.id,
+        row.arxiv_id,
+        row.doi,
+        row.version,
+        row.published_on,
+        missing,
+        row.key,
+        row.url,
+        row.journal_doi,
+        row.journal_url,
+    )
 
 
 def _insert_ignore(
@@ -246,12 +320,13 @@ def _insert_papers(
 
 def _paper_row(record: PaperRecord, source_label: str, now: datetime) -> dict[str, object]:
     primary = record.categories[0] if record.categories else None
-    label = arxiv_label(primary) if record.arxiv_id and primary else source_label
+    label = _record_label(record) or source_label
     first_day = record.announced_on or (record.submitted_at.date() if record.submitted_at else None)
     row: dict[str, object] = {name: getattr(record, name) for name in PAPER_FIELDS}
     row.update(
         key=record.canonical_key,
         arxiv_id=record.arxiv_id,
+        journal_doi=record.published_doi,
         version=record.version,
         announce_type=record.announce_type,
         published_on=first_day,

@@ -26,6 +26,7 @@ from app.web.render import (
 )
 
 NO_TLDR = Markup()
+PREPRINT_SITES = (("arxiv.org/", "arXiv"), ("biorxiv.org/", "bioRxiv"), ("medrxiv.org/", "medRxiv"))
 SHOWN_AUTHORS = 12  # longer bylines fold the rest behind a "more" control
 # The paper page's name for each date label (app.web.render.date_label).
 DATE_TERMS = {"Announced": "Announced", "Listed": "First listed here", "Published": "Published"}
@@ -60,6 +61,7 @@ class PaperCard:
     abs_text: str
     pdf_url: str | None
     doi_url: str | None
+    journal_url: str | None  # a preprint's journal version (twins): its page, else its DOI
     journal_ref: str | None
     code_url: str | None
     # One sentence, shown when TLDR_ON_CARDS is on (app.web.render.tldr_html); pages fill it in.
@@ -84,6 +86,7 @@ class PaperDetail:
     categories: tuple[Link, ...]
     version: int | None
     doi: str | None
+    journal_doi: str | None
     date_term: str  # "Announced", "First listed here" …
     day_href: str | None
 
@@ -130,12 +133,19 @@ def make_card(
         abstract_html=render_text(lead.strip()),
         abstract_more_html=render_text(rest),
         abs_url=abs_url,
-        abs_text="arXiv" if abs_url and "arxiv.org/" in abs_url else "Article",
+        abs_text=_abs_text(abs_url),
         pdf_url=safe_url(item.pdf_url),
         doi_url=doi_url(item.doi),
+        journal_url=safe_url(item.journal_url) or doi_url(item.journal_doi),
         journal_ref=item.journal_ref,
         code_url=find_code_url(item.abstract, item.comments),
     )
+
+
+def _abs_text(abs_url: str | None) -> str:
+    """The abstract link's name: the preprint server it points at, else "Article"."""
+    found = (name for marker, name in PREPRINT_SITES if abs_url and marker in abs_url)
+    return next(found, "Article")
 
 
 def make_pager(page: int, has_next: bool, query: ViewQuery) -> Pager | None:
@@ -161,6 +171,7 @@ def build_paper_detail(item: PaperItem) -> PaperDetail:
         categories=tuple(Link(c, empty.adding("category", c).href()) for c in item.categories),
         version=item.version,
         doi=item.doi,
+        journal_doi=item.journal_doi,
         date_term=DATE_TERMS[card.date_label],
         day_href=f"/?day={item.published.isoformat()}" if item.published else None,
     )

@@ -3,12 +3,13 @@ every search object it made."""
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from datetime import UTC, date, datetime
+
+from sqlalchemy import MetaData, Table, inspect
 
 from app.curation.daily import PaperFilters, list_papers
 from app.db import downgrade_schema, make_engine, make_session_factory, upgrade_schema
 from app.search import FTS_TABLE, MIGRATION_ONLY_INDEXES, SEARCH_VECTOR
-from tests.curation.seeding import Seeder, record
 
 
 def search_objects(url: str) -> set[str]:
@@ -28,12 +29,31 @@ def search_objects(url: str) -> set[str]:
     return found
 
 
+def seed_at_0001(engine) -> None:
+    """One paper in 0001's own columns (reflected): today's store may write later columns."""
+    papers = Table("papers", MetaData(), autoload_with=engine)
+    at = datetime(2024, 11, 28, 6, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            papers.insert().values(
+                key="arxiv:2607.00001",
+                arxiv_id="2607.00001",
+                version=1,
+                title="Superconducting qubits",
+                abstract="Plain words about nothing in particular.",
+                published_on=date(2024, 11, 28),
+                created_at=at,
+                modified_at=at,
+            )
+        )
+
+
 def test_upgrade_indexes_existing_papers_and_downgrade_removes_it_all(scratch_url):
     upgrade_schema(scratch_url, "0001")
     assert search_objects(scratch_url) == set()
     engine = make_engine(scratch_url)
     sessions = make_session_factory(engine)
-    Seeder(sessions).store([record("2607.00001", "Superconducting qubits")])
+    seed_at_0001(engine)
     upgrade_schema(scratch_url)
     assert search_objects(scratch_url) >= {"ix_papers_modified_at"}
     with sessions() as session:

@@ -60,7 +60,7 @@ def test_journal_and_preprint_entries():
     assert all(urlsplit(e.url).scheme == "https" for e in journals)
     assert find_entry("nature").url == "https://www.nature.com/nature.rss"
     genomics = find_entry("bioRxiv Genomics")
-    assert genomics.url == "https://api.biorxiv.org/details/biorxiv?category=genomics"
+    assert genomics.url == "https://api.biorxiv.org/details/biorxiv/7d?category=genomics"
     assert subject_slug("Infectious Diseases (except HIV/AIDS)") == "infectious_diseases"
     assert find_entry("medRxiv HIV/AIDS").url.endswith("category=hiv_aids")
 

@@ -392,7 +392,7 @@ def test_dispatcher_errors_are_clear() -> None:
     with pytest.raises(JournalFeedError, match="HTML page"):
         parse_document("rss", b"<html><body>Just a moment...</body></html>")
     with pytest.raises(UnsupportedDocumentError, match="JSON"):
-        parse_document("biorxiv", b'{"messages": []}')
+        parse_document("rss", b'{"messages": []}')  # JSON is read for kind biorxiv only
     with pytest.raises(FeedParseError):
         parse_document("arxiv", b"<html><body>Just a moment...</body></html>")
 

@@ -158,7 +158,7 @@ def test_round_trip_through_our_export(session_factory, engine):
         assert write_opml(exportable_feeds(session), NOW) == exported
     assert len(report.added) == 12
     assert restored == [row for row in original if not row.url.startswith("academichub:")]
-    assert ("https://api.biorxiv.org/details/biorxiv?category=genomics", "bioRxiv Genomics",
+    assert ("https://api.biorxiv.org/details/biorxiv/7d?category=genomics", "bioRxiv Genomics",
             "biorxiv") in restored  # fmt: skip
 
 

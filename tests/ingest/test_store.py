@@ -199,7 +199,7 @@ def test_crash_mid_document_leaves_database_as_before(session_factory, sources):
 
 
 def test_plan_is_pure_and_fills_only_blanks_for_equal_versions():
-    stored = StoredPaper(1, "2411.17700", None, 2, DAY, frozenset({"doi"}))
+    stored = StoredPaper(1, "2411.17700", None, 2, DAY, frozenset({"doi"}), "arxiv:2411.17700")
     plan = plan_paper_write(stored, record(version=2, doi="10.1/y", title="other"))
     assert plan == {"doi": "10.1/y"}
     newer = plan_paper_write(stored, record(version=3))

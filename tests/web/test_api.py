@@ -127,7 +127,11 @@ def test_item_shape(client, seeded):
         "announce_type",
         "version",
         "doi",
+        # Addition to DESIGN's shape (README): a preprint's journal version, null until known.
+        "journal_doi",
+        "journal_url",
     }
+    assert item["journal_doi"] is None and item["journal_url"] is None
     assert item["authors"] == ["Zichen Li"]
     assert item["source_label"] == "arXiv (CS.AI)"
     assert item["sources"] == sorted(seeded.values())
