@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.config import normalise_database_url
+from app.config import get_settings, normalise_database_url
 from app.db import make_engine, make_session_factory, upgrade_schema
 from app.models import Base
 
@@ -28,6 +28,15 @@ def _database_params() -> list:
     if os.environ.get(PG_URL_ENV):
         params.append(pytest.param("postgresql", id="postgresql"))
     return params
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """Settings are cached per process; a test that sets ACADEMICHUB_* for the CLI must not
+    leave its database URL to the next test (which may run against the other database)."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
