@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
+from app.cli_import import ImportCommandError, add_import_commands
 from app.cli_output import print_poll_table, print_sources_table, progress_line, source_to_json
 from app.config import Settings, get_settings
 from app.db import downgrade_schema, schema_is_current, transaction, upgrade_schema
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(logging.ERROR)  # one-shot commands report through their own output
     try:
         return args.handler(args, services) or 0
-    except (CommandError, SourceError) as error:
+    except (CommandError, SourceError, ImportCommandError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     gaps = commands.add_parser("fill-gaps", help="fill missed arXiv announcement days now")
     gaps.add_argument("--json", action="store_true")
     gaps.set_defaults(handler=cmd_fill_gaps)
+    add_import_commands(commands)
     return parser
 
 
