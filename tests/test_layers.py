@@ -19,6 +19,7 @@ FORBIDDEN = {
     "app.web": ("app.ingest", "app.briefings", "app.cli", "app.scheduler", "app.services"),
     "app.text": ("app.ingest", "app.curation", "app.web"),
     "app.search": ("app.ingest", "app.curation", "app.web"),
+    "app.search_index": ("app.ingest", "app.curation", "app.web", "app.search"),
     "app.db": ("app.ingest", "app.curation", "app.web", "app.search"),
     "app.models": ("app.ingest", "app.curation", "app.web"),
     "app.schemas": ("app.ingest", "app.curation", "app.web", "app.db"),
