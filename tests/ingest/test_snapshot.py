@@ -38,7 +38,13 @@ from app.models import (
 from app.schemas import AuthorRecord, PaperRecord
 from app.search_index import restore_search_index, search_index_paused
 
-SAMPLE = Path(__file__).parent.parent / "fixtures" / "snapshot" / "arxiv-snapshot-sample.jsonl"
+SAMPLE = (
+    Path(__file__).parent.parent
+    / "fixtures"
+    / "feeds"
+    / "arxiv-snapshot"
+    / "arxiv-snapshot-sample.jsonl"
+)
 SAMPLE_IDS = [json.loads(line)["id"] for line in SAMPLE.read_text().splitlines()]
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
