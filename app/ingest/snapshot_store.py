@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
@@ -376,6 +377,23 @@ def _reserve_ids(connection: Connection, sequence: str, count: int) -> list[int]
 
 
 def _copy_papers(connection: Connection, ids: list[int], rows: list[tuple]) -> set[int]:
+    """COPY straight into papers; if a concurrent writer stored one of them meanwhile (a unique
+    key violated), roll that back and go through a staging table instead. Returns the ids
+    inserted."""
+    columns = ", ".join(PAPER_COLUMNS)
+    try:
+        with (
+            connection.begin_nested(),
+            _cursor(connection).copy(f"COPY papers ({columns}) FROM STDIN") as copy,
+        ):
+            for paper_id, row in zip(ids, rows, strict=True):
+                copy.write_row((paper_id, *row))
+        return set(ids)
+    except UniqueViolation:
+        return _copy_papers_staged(connection, ids, rows)
+
+
+def _copy_papers_staged(connection: Connection, ids: list[int], rows: list[tuple]) -> set[int]:
     """COPY into a staging table, then insert what no one stored meanwhile; returns those ids."""
     columns = ", ".join(PAPER_COLUMNS)
     connection.exec_driver_sql(
@@ -400,19 +418,17 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 
 
 def _select_in(connection: Connection, template: str, values: Sequence) -> Iterator[tuple]:
-    """Rows of `template` (its `{}` the IN list) for `values`: one array parameter on
-    PostgreSQL, SQLite's bounded number of placeholders per statement."""
+    """Rows of `template` (its `{}` the test "column is one of values") for `values`: one
+    array parameter on PostgreSQL (`= ANY`, which walks the column's index), SQLite's bounded
+    number of placeholders per statement."""
     if not values:
         return
     if connection.dialect.name == "postgresql":
-        yield from connection.exec_driver_sql(
-            template.format("SELECT unnest(%s::text[])"), (list(values),)
-        )
+        yield from connection.exec_driver_sql(template.format("= ANY(%s::text[])"), (list(values),))
         return
     for chunk in _chunks(values, SQLITE_CHUNK):
-        yield from connection.exec_driver_sql(
-            template.format(", ".join("?" * len(chunk))), tuple(chunk)
-        )
+        placeholders = ", ".join("?" * len(chunk))
+        yield from connection.exec_driver_sql(template.format(f"IN ({placeholders})"), tuple(chunk))
 
 
 def _load_stored(connection: Connection, keys: list[str], source_id: int) -> dict[str, Stored]:
@@ -420,7 +436,7 @@ def _load_stored(connection: Connection, keys: list[str], source_id: int) -> dic
     template = (
         f"SELECT p.id, p.key, p.arxiv_id, p.doi, p.version, p.published_on, {blanks}, "
         "EXISTS (SELECT 1 FROM paper_listings l WHERE l.paper_id = p.id "
-        f"AND l.source_id = {int(source_id)}) FROM papers p WHERE p.key IN ({{}})"
+        f"AND l.source_id = {int(source_id)}) FROM papers p WHERE p.key {{}}"
     )
     found: dict[str, Stored] = {}
     for row in _select_in(connection, template, keys):
@@ -436,12 +452,12 @@ def _load_stored(connection: Connection, keys: list[str], source_id: int) -> dic
 
 def _dois_taken(connection: Connection, dois: list[str | None]) -> set[str]:
     wanted = sorted({d for d in dois if d})
-    template = "SELECT doi FROM papers WHERE doi IN ({})"
+    template = "SELECT doi FROM papers WHERE doi {}"
     return {row[0] for row in _select_in(connection, template, wanted)}
 
 
 def _author_ids(connection: Connection, keys: list[str]) -> dict[str, int]:
-    template = "SELECT match_key, id FROM authors WHERE match_key IN ({})"
+    template = "SELECT match_key, id FROM authors WHERE match_key {}"
     return {key: author_id for key, author_id in _select_in(connection, template, keys)}
 
 

@@ -22,8 +22,12 @@ from app.ingest.snapshot import (
     read_snapshot_line,
     snapshot_record,
 )
-from app.ingest.snapshot_import import SNAPSHOT_SOURCE_URL, import_snapshot
-from app.ingest.snapshot_store import _load_stored, is_unchanged
+from app.ingest.snapshot_import import (
+    SNAPSHOT_SOURCE_URL,
+    ensure_snapshot_source,
+    import_snapshot,
+)
+from app.ingest.snapshot_store import SnapshotWriter, _load_stored, is_unchanged, prepare_batch
 from app.ingest.sources import add_source
 from app.ingest.store import plan_paper_write, upsert_papers
 from app.models import (
@@ -446,3 +450,36 @@ def test_restart_reads_the_file_again_from_the_top(db_url, engine, session_facto
     assert (report.papers_new, report.papers_unchanged) == (4, 4)
     shutil.copy(path, tmp_path / "copy.jsonl")  # same bytes, another name: same file key
     assert run_import(engine, tmp_path / "copy.jsonl").papers_unchanged == 8
+
+
+def test_a_paper_a_poller_stored_meanwhile_is_not_written_twice(
+    db_url, engine, session_factory, tmp_path
+):
+    """Workers prepare batches ahead of the writer: a paper they saw as new may be stored by
+    then (a poll in between). The bulk insert skips it and the store's upsert takes it."""
+    lines = [(n, read_snapshot_line(text)) for n, text in enumerate(sample_lines(), start=1)]
+    with engine.begin() as connection:
+        source_id = ensure_snapshot_source(connection, NOW)
+    with engine.begin() as connection:
+        prepared = prepare_batch(connection, lines, source_id, NameCache(), NOW)
+    assert len(prepared.fresh) == 8
+    with transaction(session_factory) as session:
+        feed = add_source(session, "cs.SE", kind="arxiv", label=None, every_minutes=60, now=NOW)
+        poll = PaperRecord(
+            arxiv_id="2005.14124",
+            version=1,
+            title="Active Fuzzing (as the feed had it)",
+            categories=["cs.SE"],
+            announce_type="new",
+            announced_on=date(2020, 5, 29),
+        )
+        upsert_papers(session, [poll], source_id=feed.id, source_label="arXiv", now=NOW)
+    writer = SnapshotWriter(source_id, NOW)
+    with engine.begin() as connection:
+        outcome = writer.write(connection, prepared)
+    writer.committed()
+    assert (outcome.papers_new, outcome.papers_updated) == (7, 1)
+    assert count(session_factory, Paper) == 8
+    paper = stored_paper(session_factory, "2005.14124")
+    assert paper.version == 2 and paper.title.startswith("Active Fuzzing for Testing")
+    assert count(session_factory, PaperListing, PaperListing.paper_id == paper.id) == 2
