@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableClause
 
+from app.bulk_indexes import restore_secondary_indexes
 from app.db import is_postgres, one_of
 from app.search_index import restore_search_index
 
@@ -267,8 +268,10 @@ def order_by_relevance(scores: dict[int, tuple[bool, float]]) -> list[int]:
 def rebuild_search_index(engine: Engine) -> int:
     """Rebuild the full-text index from the papers table; returns how many papers it covers.
 
-    An index a bulk import paused (and a kill left paused) is restored first.
+    An index a bulk import paused (and a kill left paused) is restored first, together with
+    the secondary indexes such an import drops.
     """
+    restore_secondary_indexes(engine)
     restored = restore_search_index(engine)
     if engine.dialect.name == "postgresql":
         # Restoring built the GIN index afresh. Otherwise: the tsvector column is generated, so

@@ -25,6 +25,11 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
+from app.bulk_indexes import (
+    drop_secondary_indexes,
+    missing_secondary_indexes,
+    restore_secondary_indexes,
+)
 from app.ingest.snapshot_store import BatchOutcome, SnapshotWriter
 from app.ingest.snapshot_workers import Block, prepared_batches
 from app.models import Paper, SnapshotImport, Source
@@ -58,8 +63,9 @@ class ImportReport:
     bytes_read: int = 0
     bytes_total: int = 0
     import_seconds: float = 0.0
-    index_paused: bool = False
-    index_seconds: float | None = None
+    index_paused: bool = False  # the full-text and secondary indexes were dropped for the load
+    secondary_index_seconds: float | None = None  # rebuilding them (within import_seconds)
+    index_seconds: float | None = None  # rebuilding the full-text index (after import_seconds)
     finished: bool = False
 
 
@@ -109,6 +115,10 @@ def import_snapshot(
             report.finished = True
         finally:
             _tune_sqlite(connection, bulk=False)
+    if report.index_paused:  # part of the import: the paper tables are not usable without them
+        secondary_started = time.perf_counter()
+        restore_secondary_indexes(engine)
+        report.secondary_index_seconds = time.perf_counter() - secondary_started
     report.import_seconds = time.perf_counter() - started
     if report.index_paused:
         index_started = time.perf_counter()
@@ -146,11 +156,14 @@ def ensure_snapshot_source(connection: Connection, now: datetime) -> int:
 
 
 def pause_index(connection: Connection, mode: str, path: Path) -> bool:
-    """Whether to pause the full-text index: `pause` always, `live` never, `auto` when the file
+    """Whether to pause the full-text index (and drop the secondary indexes, app.bulk_indexes):
+    `pause` always, `live` never, `auto` when the file
     holds over twice the papers stored (one rebuild then costs less than row-by-row upkeep, and
     a re-import, which writes nothing, keeps the index live); always when a killed import left
     it paused."""
-    if search_index_paused(connection) or mode == "pause":
+    if search_index_paused(connection) or missing_secondary_indexes(connection):
+        return True
+    if mode == "pause":
         return True
     if mode == "live":
         return False
@@ -163,6 +176,7 @@ def _maybe_pause(connection: Connection, mode: str, path: Path) -> bool:
     paused = pause_index(connection, mode, path)
     if paused:
         pause_search_index(connection)
+        drop_secondary_indexes(connection)
     return paused
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.bulk_indexes import missing_secondary_indexes, restore_secondary_indexes
 from app.cli import main
 from app.config import get_settings
 from app.curation.daily import PaperFilters, list_papers
@@ -112,6 +113,7 @@ def _index_back(request):
     yield
     if url:
         engine = make_engine(url)
+        restore_secondary_indexes(engine)
         restore_search_index(engine)
         engine.dispose()
 
@@ -293,7 +295,9 @@ def test_a_killed_import_resumes_without_gaps_or_duplicates(
         assert state.lines_malformed == 3  # lines 2, 4 and 5
     assert count(session_factory, Paper) == 3  # lines 1, 3 and 6
     with engine.connect() as connection:
-        assert search_index_paused(connection)  # still paused: the kill came before the rebuild
+        # still paused: the kill came before the rebuild
+        assert search_index_paused(connection)
+        assert "ix_paper_authors_author_paper" in missing_secondary_indexes(connection)
 
     report = run_import(engine, path, batch_size=3)
     assert report.resumed_at_line == 6 and report.finished
@@ -306,6 +310,7 @@ def test_a_killed_import_resumes_without_gaps_or_duplicates(
         assert len(keys) == len(set(keys))
     with engine.connect() as connection:
         assert not search_index_paused(connection)
+        assert missing_secondary_indexes(connection) == []
 
 
 def _papers(session_factory) -> list[Paper]:
