@@ -100,7 +100,9 @@ def import_snapshot(
                 report.index_paused = _maybe_pause(connection, index, path)
             _resume_counts(report, state)
             started_at = now()
-            writer = SnapshotWriter(source_id, started_at)
+            writer = SnapshotWriter(
+                source_id, started_at, skip_foreign_key_checks=report.index_paused
+            )
             blocks = _blocks(path, state.byte_offset, state.line_number, batch_size, report)
             batches = prepared_batches(engine, connection, blocks, source_id, workers, started_at)
             for block, batch in batches:
