@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.ingest.snapshot import NameCache, SnapshotLine, SnapshotLineError, snapshot_record
 from app.ingest.store import PAPER_FIELDS, StoredPaper, paper_row, upsert_papers
-from app.schemas import PaperRecord
+from app.schemas import AuthorRecord, PaperRecord
 from app.text import normalise_doi
 
 SQLITE_CHUNK = 900
@@ -99,13 +99,38 @@ def is_unchanged(stored: Stored, line: SnapshotLine) -> bool:
 
 
 class FreshPaper(NamedTuple):
-    """A paper for the bulk path: its record, its papers row (every column but the id, in the
-    database's own value format) and its authors' match keys, worked out by a worker."""
+    """A paper for the bulk path, as plain values (a worker pickles thousands a second, and a
+    pydantic model costs ~5x a tuple): its papers row (every column but the id, in the
+    database's own value format), its authors' match keys and names, and what rebuilds its
+    record should a concurrent writer have stored it first."""
 
-    record: PaperRecord
     row: tuple
     author_keys: list[str]
-    listed_on: object  # date, or its ISO text on SQLite
+    author_names: list[str]
+    categories: list[str]
+    version: int
+    listed_on: object  # the v1 day; ISO text on SQLite
+    first_day: date
+    submitted_at: datetime | None
+    updated_at: datetime | None
+
+    def record(self) -> PaperRecord:
+        """The record again, for `upsert_papers`."""
+        values = dict(zip(PAPER_COLUMNS[1:], self.row, strict=True))
+        return PaperRecord(
+            **{name: values[name] for name in _TEXT_FIELDS},
+            version=self.version,
+            authors=[AuthorRecord(name=name) for name in self.author_names],
+            categories=self.categories,
+            announce_type="new",
+            announced_on=self.first_day,
+            submitted_at=self.submitted_at,
+            updated_at=self.updated_at,
+        )
+
+
+_TEXT_FIELDS = ("arxiv_id", "doi", "title", "abstract", "url", "pdf_url", "comments")
+_TEXT_FIELDS += ("journal_ref", "license")
 
 
 @dataclass
@@ -169,8 +194,19 @@ def _fresh_paper(record: PaperRecord, names: NameCache, now: datetime, sqlite: b
     day = record.announced_on
     if sqlite:
         values, day = _sqlite_paper(values, now, _sqlite_datetime(now)), day.isoformat()
-    keys = [names.match_key(author.name) for author in record.authors]
-    return FreshPaper(record, values, keys, day)
+    authors = [author.name for author in record.authors]
+    keys = [names.match_key(name) for name in authors]
+    return FreshPaper(
+        values,
+        keys,
+        authors,
+        record.categories,
+        record.version,
+        day,
+        record.announced_on,
+        record.submitted_at,
+        record.updated_at,
+    )
 
 
 def _records(lines, names: NameCache, malformed: list[tuple[int, str]]) -> list[PaperRecord]:
@@ -251,11 +287,11 @@ class SnapshotWriter:
             )
         kept = [(i, paper) for i, paper in zip(ids, fresh, strict=True) if i in inserted]
         self._write_children(connection, kept)
-        return [paper.record for i, paper in zip(ids, fresh, strict=True) if i not in inserted]
+        return [paper.record() for i, paper in zip(ids, fresh, strict=True) if i not in inserted]
 
     def _write_children(self, connection: Connection, papers: list[tuple[int, FreshPaper]]) -> None:
         author_ids = self._ensure_authors(connection, [paper for _, paper in papers])
-        self._ensure_categories(connection, {c for _, p in papers for c in p.record.categories})
+        self._ensure_categories(connection, {c for _, p in papers for c in p.categories})
         bylines = [
             (pid, position, author_ids[key], None)
             for pid, paper in papers
@@ -264,11 +300,11 @@ class SnapshotWriter:
         categories = [
             (pid, code, position)
             for pid, paper in papers
-            for position, code in enumerate(paper.record.categories)
+            for position, code in enumerate(paper.categories)
         ]
         now = _sqlite(self.now) if connection.dialect.name == "sqlite" else self.now
         listings = [
-            (pid, self.source_id, paper.listed_on, "new", paper.record.version, ORIGIN, now)
+            (pid, self.source_id, paper.listed_on, "new", paper.version, ORIGIN, now)
             for pid, paper in papers
         ]
         with _trusted_rows(connection, self.skip_foreign_key_checks):
@@ -280,9 +316,9 @@ class SnapshotWriter:
         """Author ids by match key for every byline of `papers`, creating unknown authors."""
         first_name: dict[str, str] = {}
         for paper in papers:
-            for key, author in zip(paper.author_keys, paper.record.authors, strict=True):
+            for key, name in zip(paper.author_keys, paper.author_names, strict=True):
                 if key not in first_name:
-                    first_name[key] = author.name
+                    first_name[key] = name
         ids: dict[str, int] = {}
         unknown = []
         committed, pending = self._author_ids, self._pending_authors
