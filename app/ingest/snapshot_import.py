@@ -184,12 +184,15 @@ def _maybe_pause(connection: Connection, mode: str, path: Path) -> bool:
 
 def _tune_sqlite(connection: Connection, *, bulk: bool) -> None:
     """During the import, SQLite skips fsync (a crash loses at most the batches since the last
-    checkpoint, which the resume state then re-reads) and caches more pages; restored after."""
+    checkpoint, which the resume state then re-reads), caches more pages and checkpoints the
+    WAL less often (index pages rewritten by consecutive batches are copied back once);
+    restored after."""
     if connection.dialect.name != "sqlite":
         return
     raw = connection.connection.driver_connection
     raw.execute("PRAGMA synchronous=OFF" if bulk else "PRAGMA synchronous=NORMAL")
     raw.execute("PRAGMA cache_size=-65536" if bulk else "PRAGMA cache_size=-2000")
+    raw.execute("PRAGMA wal_autocheckpoint=16384" if bulk else "PRAGMA wal_autocheckpoint=1000")
 
 
 def _load_state(
