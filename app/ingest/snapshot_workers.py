@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine
 
 from app.db import make_engine
 from app.ingest.snapshot import NameCache, SnapshotLineError, read_snapshot_line
-from app.ingest.snapshot_store import PreparedBatch, prepare_batch
+from app.ingest.snapshot_prepare import PreparedBatch, prepare_batch
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from app.ingest.snapshot_import import (
     ensure_snapshot_source,
     import_snapshot,
 )
-from app.ingest.snapshot_store import SnapshotWriter, _load_stored, is_unchanged, prepare_batch
+from app.ingest.snapshot_prepare import _load_stored, is_unchanged, prepare_batch
+from app.ingest.snapshot_store import SnapshotWriter
 from app.ingest.sources import add_source
 from app.ingest.store import plan_paper_write, upsert_papers
 from app.models import (
