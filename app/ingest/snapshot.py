@@ -69,6 +69,10 @@ def read_snapshot_line(line: bytes | str) -> SnapshotLine:
         raise SnapshotLineError(f"not JSON ({error.msg})") from None
     if not isinstance(data, dict):
         raise SnapshotLineError("not a JSON object")
+    escaped_nul = ("\\u0000" in line) if isinstance(line, str) else (b"\\u0000" in line)
+    if escaped_nul and _holds_nul(data):
+        # PostgreSQL text cannot hold NUL: one such line would fail its whole batch.
+        raise SnapshotLineError("contains a NUL character")
     arxiv_id = data.get("id")
     if not isinstance(arxiv_id, str) or not arxiv_id.strip():
         raise SnapshotLineError("missing id")
@@ -85,6 +89,14 @@ def read_snapshot_line(line: bytes | str) -> SnapshotLine:
     _check_authors_parsed(data.get("authors_parsed"))
     version, dates = _check_versions(data.get("versions"))
     return SnapshotLine(data, arxiv_id, max(version), dates[version.index(1)].date(), dates)
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        value = list(value.values())
+    return isinstance(value, list) and any(_holds_nul(item) for item in value)
 
 
 def _check_authors_parsed(value) -> None:

@@ -184,6 +184,7 @@ def _changed(**changes) -> str:
         (_changed(authors_parsed=[["Chen", 7, ""]]), "authors_parsed"),
         (_changed(categories=["cs.SE"]), "categories is not a string"),
         (_changed(abstract={"text": "x"}), "abstract is not a string"),
+        (_changed(title="Nul\u0000 in a title"), "NUL"),
     ],
 )
 def test_a_malformed_line_is_refused_whole(line, reason):
