@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from app.cli_backfill import BackfillCommandError, add_backfill_commands
 from app.cli_briefings import BriefError, add_briefings_commands
 from app.cli_catalogue import CatalogueCommandError, add_catalogue_commands
+from app.cli_import import ImportCommandError, add_import_commands
 from app.cli_output import (
     count_progress,
     print_poll_table,
@@ -72,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         BackfillCommandError,
         CatalogueCommandError,
         BriefError,
+        ImportCommandError,
     ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -121,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     gaps.set_defaults(handler=cmd_fill_gaps)
     add_backfill_commands(commands)
     add_briefings_commands(commands)
+    add_import_commands(commands)
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -351,3 +352,22 @@ class PaperTldr(Base):
     prompt_version: Mapped[str] = mapped_column(String(40), primary_key=True)
     text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SnapshotImport(Base):
+    """How far the import of one arXiv snapshot file got; written with each batch it commits."""
+
+    __tablename__ = "snapshot_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_key: Mapped[str] = mapped_column(String(100), unique=True)  # size + hash of its head
+    path: Mapped[str] = mapped_column(Text)
+    byte_offset: Mapped[int] = mapped_column(BigInteger)  # of the decompressed stream
+    line_number: Mapped[int] = mapped_column(Integer)  # lines consumed so far
+    papers_new: Mapped[int] = mapped_column(Integer)
+    papers_updated: Mapped[int] = mapped_column(Integer)
+    papers_unchanged: Mapped[int] = mapped_column(Integer)
+    lines_malformed: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -21,7 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableClause
 
+from app.bulk_indexes import restore_secondary_indexes
 from app.db import is_postgres, one_of
+from app.search_index import restore_search_index
 
 # Migration 0002 builds the index. SQLite: an FTS5 external-content table over papers(title,
 # abstract), kept in sync by triggers, tokenised by porter + unicode61. PostgreSQL: a stored
@@ -264,12 +266,20 @@ def order_by_relevance(scores: dict[int, tuple[bool, float]]) -> list[int]:
 
 
 def rebuild_search_index(engine: Engine) -> int:
-    """Rebuild the full-text index from the papers table; returns how many papers it covers."""
+    """Rebuild the full-text index from the papers table; returns how many papers it covers.
+
+    An index a bulk import paused (and a kill left paused) is restored first, together with
+    the secondary indexes such an import drops.
+    """
+    restore_secondary_indexes(engine)
+    restored = restore_search_index(engine)
     if engine.dialect.name == "postgresql":
-        # The tsvector column is generated, so only the GIN index can drift (bloat); CONCURRENTLY
-        # keeps the table writable while it is rebuilt, and cannot run inside a transaction.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql(f"REINDEX INDEX CONCURRENTLY {SEARCH_INDEX}")
+        # Restoring built the GIN index afresh. Otherwise: the tsvector column is generated, so
+        # only the GIN index can drift (bloat); CONCURRENTLY keeps the table writable while it
+        # is rebuilt, and cannot run inside a transaction.
+        if not restored:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql(f"REINDEX INDEX CONCURRENTLY {SEARCH_INDEX}")
     else:
         with engine.begin() as connection:
             connection.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('rebuild')")

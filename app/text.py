@@ -86,7 +86,6 @@ _TEXT_RE = re.compile(
 )
 _SINGLE_ARG_RE = re.compile(rf"\{{({_GROUP_BODY})\}}")
 _ACCENTS_ONLY_RE = re.compile(rf"{_ACCENT}|{_LETTER}")
-_NEEDS_TEX_RE = re.compile(r"[\\{}$]|``|''|--")
 
 _FOLD = str.maketrans(
     {"ø": "o", "ł": "l", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
@@ -112,11 +111,26 @@ def clean_text(value: str | None) -> str | None:
     if "&" in value:
         value = _ENTITY_RE.sub(lambda m: html.unescape(m.group()), value)
     value = " ".join(value.split())
-    if _NEEDS_TEX_RE.search(value):
+    if _needs_tex(value):
         value = " ".join(_decode_outside_math(value).split())
     if not value.isascii():
         value = unicodedata.normalize("NFC", value)
     return value or None
+
+
+def _needs_tex(value: str) -> bool:
+    """Whether `value` holds any of `\\ { } $`, a doubled quote or `--`: one-character `in`
+    tests are memchr scans, several times faster than a regex over a 1,100-character abstract
+    (what the 1M-paper bulk import spends most of its time on)."""
+    return (
+        "\\" in value
+        or "{" in value
+        or "}" in value
+        or "$" in value
+        or ("-" in value and "--" in value)
+        or ("`" in value and "``" in value)
+        or ("'" in value and "''" in value)
+    )
 
 
 def _redecode_utf8(match: re.Match[str]) -> str:

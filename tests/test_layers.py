@@ -33,6 +33,8 @@ FORBIDDEN = {
     "app.text": ("app.ingest", "app.curation", "app.web"),
     "app.catalogue": ("app.ingest", "app.curation", "app.web", "app.db", "app.models"),
     "app.search": ("app.ingest", "app.curation", "app.web"),
+    "app.search_index": ("app.ingest", "app.curation", "app.web", "app.search"),
+    "app.bulk_indexes": ("app.ingest", "app.curation", "app.web", "app.search"),
     "app.db": ("app.ingest", "app.curation", "app.web", "app.search"),
     "app.models": ("app.ingest", "app.curation", "app.web"),
     "app.schemas": ("app.ingest", "app.curation", "app.web", "app.db"),

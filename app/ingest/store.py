@@ -314,11 +314,12 @@ def _insert_papers(
     session: Session, records: list[PaperRecord], source_label: str, now: datetime
 ) -> set[str]:
     """Insert papers not stored yet; returns the keys this transaction created."""
-    rows = [_paper_row(r, source_label, now) for r in records]
+    rows = [paper_row(r, source_label, now) for r in records]
     return set(_insert_ignore(session, Paper, rows, ["key"], returning=Paper.__table__.c.key))
 
 
-def _paper_row(record: PaperRecord, source_label: str, now: datetime) -> dict[str, object]:
+def paper_row(record: PaperRecord, source_label: str, now: datetime) -> dict[str, object]:
+    """The papers row of a record stored for the first time (also the bulk import's rows)."""
     primary = record.categories[0] if record.categories else None
     label = _record_label(record) or source_label
     first_day = record.announced_on or (record.submitted_at.date() if record.submitted_at else None)

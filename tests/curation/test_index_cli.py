@@ -42,3 +42,17 @@ def test_index_rebuild(db_url, tmp_path, engine, session_factory, seeder):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and "full-text index rebuilt over 2 paper(s)" in result.stderr
     assert found(session_factory, "topological") == ["2406.00001"]
+
+
+def test_index_rebuild_restores_what_a_killed_bulk_import_paused(db_url, tmp_path, engine):
+    from app.bulk_indexes import drop_secondary_indexes, missing_secondary_indexes
+    from app.search_index import pause_search_index, search_index_paused
+
+    with engine.begin() as connection:
+        pause_search_index(connection)
+        drop_secondary_indexes(connection)
+    result = run(db_url, tmp_path, "index", "rebuild")
+    assert result.returncode == 0, result.stderr
+    with engine.connect() as connection:
+        assert not search_index_paused(connection)
+        assert missing_secondary_indexes(connection) == []
