@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from app.schemas import AuthorRecord, PaperRecord
-from app.text import author_match_key, clean_text, normalise_doi, split_arxiv_creators
+from app.text import author_match_key, clean_text, normalise_dois, split_arxiv_creators
 
 # New-style (0704.0001, 2411.17700) and old-style (hep-th/9901001, math.AG/0309136) identifiers.
 ARXIV_ID_RE = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?/\d{7})$")
@@ -157,10 +157,12 @@ def snapshot_record(line: SnapshotLine, names: NameCache) -> PaperRecord:
         raise SnapshotLineError("missing title")
     dates = line.dates
     categories = list(dict.fromkeys((data.get("categories") or "").split()))
+    dois = normalise_dois(data.get("doi"))
     return _checked_record(
         arxiv_id=line.arxiv_id,
         version=line.version,
-        doi=normalise_doi(data.get("doi")),
+        doi=dois[0] if dois else None,
+        published_doi=dois[1] if len(dois) > 1 else None,  # as arXiv's feeds: app.ingest.arxiv
         guid=None,
         title=title,
         abstract=clean_text(data.get("abstract")),
@@ -176,6 +178,7 @@ def snapshot_record(line: SnapshotLine, names: NameCache) -> PaperRecord:
         comments=clean_text(data.get("comments")),
         journal_ref=clean_text(data.get("journal-ref")),
         license=clean_text(data.get("license")),
+        source_label=None,
     )
 
 
@@ -191,9 +194,15 @@ def _authors(data: dict, names: NameCache) -> list[AuthorRecord]:
     return authors
 
 
+RECORD_FIELDS = frozenset(PaperRecord.model_fields)
+
+
 def _checked_record(**values) -> PaperRecord:
     """A PaperRecord of already checked values, every field given: what `model_construct` does
     without its per-field default handling, which costs as much as normalising the text."""
+    missing = RECORD_FIELDS - values.keys()
+    if missing:  # a field added to PaperRecord must be given here too
+        raise TypeError(f"a snapshot record lacks {sorted(missing)}")
     record = PaperRecord.__new__(PaperRecord)
     object.__setattr__(record, "__dict__", values)
     object.__setattr__(record, "__pydantic_fields_set__", set(values))

@@ -175,17 +175,30 @@ def _records(lines, names: NameCache, malformed: list[tuple[int, str]]) -> list[
 def _load_stored(connection: Connection, keys: list[str], source_id: int) -> dict[str, Stored]:
     blanks = ", ".join(f"p.{name} IS NULL" for name in PAPER_FIELDS)
     template = (
-        f"SELECT p.id, p.key, p.arxiv_id, p.doi, p.version, p.published_on, {blanks}, "
+        "SELECT p.id, p.key, p.arxiv_id, p.doi, p.version, p.published_on, p.url, "
+        f"p.journal_doi, p.journal_url, {blanks}, "
         "EXISTS (SELECT 1 FROM paper_listings l WHERE l.paper_id = p.id "
         f"AND l.source_id = {int(source_id)}) FROM papers p WHERE p.key {{}}"
     )
     found: dict[str, Stored] = {}
     for row in select_in(connection, template, keys):
-        paper_id, key, arxiv_id, doi, version, published_on, *flags = row
+        paper_id, key, arxiv_id, doi, version, published_on, url, journal_doi, journal_url = row[:9]
+        flags = list(row[9:])
         listed = flags.pop()
         if isinstance(published_on, str):
             published_on = date.fromisoformat(published_on)
         missing = frozenset(name for name, blank in zip(PAPER_FIELDS, flags, strict=True) if blank)
-        paper = StoredPaper(paper_id, arxiv_id, doi, version, published_on, missing)
+        paper = StoredPaper(
+            paper_id,
+            arxiv_id,
+            doi,
+            version,
+            published_on,
+            missing,
+            key,
+            url,
+            journal_doi,
+            journal_url,
+        )
         found[key] = Stored(paper, bool(listed))
     return found
