@@ -17,6 +17,7 @@ from app.catalogue import (
     subject_slug,
 )
 from app.ingest.sources import ARXIV_CATEGORY, SourceError, resolve_source
+from tests.support.cli import run_cli
 
 
 def test_the_arxiv_taxonomy_is_complete():
@@ -71,21 +72,6 @@ def test_unknown_names_are_clear_errors():
     with pytest.raises(SourceError, match="sources catalogue"):
         resolve_source("Journal of Nothing", None)
     assert resolve_source("cs.ai+STAT.ml", None)[0] == "https://rss.arxiv.org/rss/cs.AI+stat.ML"
-
-
-def run_cli(args, db_url, monkeypatch, capsys, tmp_path):
-    from app.cli import main
-    from app.config import get_settings
-
-    monkeypatch.setenv("ACADEMICHUB_DATABASE_URL", db_url)
-    monkeypatch.setenv("ACADEMICHUB_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    try:
-        status = main(args)
-    finally:
-        get_settings.cache_clear()
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def test_catalogue_and_add_by_name_commands(db_url, monkeypatch, capsys, tmp_path):

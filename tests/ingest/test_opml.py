@@ -15,6 +15,7 @@ from app.ingest.papers_add import manual_source
 from app.ingest.sources import add_source
 from app.ingest.sources_opml import exportable_feeds, import_opml
 from app.models import Source
+from tests.support.cli import run_cli
 
 OPML = Path(__file__).resolve().parent.parent / "fixtures" / "opml"
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -167,21 +168,6 @@ def test_export_escapes_labels():
     text = write_opml([feed], NOW)
     [parsed] = parse_opml(text.encode()).feeds
     assert (parsed.url, parsed.label) == (feed.url, feed.label)
-
-
-def run_cli(args, db_url, monkeypatch, capsys, tmp_path):
-    from app.cli import main
-    from app.config import get_settings
-
-    monkeypatch.setenv("ACADEMICHUB_DATABASE_URL", db_url)
-    monkeypatch.setenv("ACADEMICHUB_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    try:
-        status = main(args)
-    finally:
-        get_settings.cache_clear()
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def test_opml_commands(db_url, monkeypatch, capsys, tmp_path):
