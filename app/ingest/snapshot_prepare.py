@@ -23,7 +23,7 @@ from app.ingest.snapshot_sql import (
 )
 from app.ingest.store import PAPER_FIELDS, StoredPaper, paper_row
 from app.schemas import AuthorRecord, PaperRecord
-from app.text import normalise_doi
+from app.text import normalise_dois
 
 ORIGIN = "snapshot"
 SNAPSHOT_LABEL = "arXiv"  # arXiv papers get "arXiv (PRIMARY)"; only a paper without categories
@@ -128,10 +128,13 @@ def prepare_batch(
             batch.unchanged += 1
         else:
             others.append((number, line))
-    dois = {line.arxiv_id: normalise_doi(line.data.get("doi")) for _, line in fresh}
-    taken = dois_taken(connection, list(dois.values()))
-    others += [(n, line) for n, line in fresh if dois[line.arxiv_id] in taken]
-    fresh = [(n, line) for n, line in fresh if dois[line.arxiv_id] not in taken]
+    # A new arXiv id whose DOI a stored paper already holds is that paper's twin (a journal
+    # article stored first): upsert_papers merges the two, the bulk path would not.
+    dois = {line.arxiv_id: normalise_dois(line.data.get("doi")) for _, line in fresh}
+    taken = dois_taken(connection, [doi for found in dois.values() for doi in found])
+    twins = {arxiv_id for arxiv_id, found in dois.items() if taken.intersection(found)}
+    others += [(n, line) for n, line in fresh if line.arxiv_id in twins]
+    fresh = [(n, line) for n, line in fresh if line.arxiv_id not in twins]
     sqlite = connection.dialect.name == "sqlite"
     batch.fresh = [
         _fresh_paper(record, names, now, sqlite)

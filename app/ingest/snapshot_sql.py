@@ -186,9 +186,11 @@ def select_in(connection: Connection, template: str, values: Sequence) -> Iterat
 
 
 def dois_taken(connection: Connection, dois: list[str | None]) -> set[str]:
+    """Which of `dois` a stored paper holds, as its own DOI or its journal version's (twins)."""
     wanted = sorted({d for d in dois if d})
-    template = "SELECT doi FROM papers WHERE doi {}"
-    return {row[0] for row in select_in(connection, template, wanted)}
+    taken = {row[0] for row in select_in(connection, "SELECT doi FROM papers WHERE doi {}", wanted)}
+    template = "SELECT journal_doi FROM papers WHERE journal_doi {}"
+    return taken | {row[0] for row in select_in(connection, template, wanted)}
 
 
 def author_ids(connection: Connection, keys: list[str]) -> dict[str, int]:

@@ -391,6 +391,48 @@ def test_a_paper_from_a_feed_gets_a_snapshot_listing_and_only_its_blanks_filled(
     assert count(session_factory, PaperListing, PaperListing.paper_id == paper.id) == 2
 
 
+def test_a_journal_article_stored_first_becomes_the_snapshot_papers_twin(
+    db_url, engine, session_factory, tmp_path
+):
+    acm = "https://dl.acm.org/doi/10.1145/3395363.3397376"
+    with transaction(session_factory) as session:
+        journal = add_source(
+            session,
+            "https://dl.acm.org/feed.rss",
+            kind="rss",
+            label="ISSTA",
+            every_minutes=60,
+            now=NOW,
+        )
+        upsert_papers(
+            session,
+            [
+                PaperRecord(
+                    doi="10.1145/3395363.3397376",
+                    title="Active Fuzzing for Testing and Securing Cyber-Physical Systems",
+                    authors=[AuthorRecord(name="Yuqi Chen")],
+                    announced_on=date(2020, 7, 18),
+                    url=acm,
+                )
+            ],
+            source_id=journal.id,
+            source_label="ISSTA",
+            now=NOW,
+        )
+    # arXiv's DOI field may list several DOIs; the journal's is the second one here.
+    lines = [
+        json.dumps(data | {"doi": "10.5555/preprint.1 10.1145/3395363.3397376"})
+        if (data := json.loads(line))["id"] == "2005.14124"
+        else line
+        for line in sample_lines()
+    ]
+    run_import(engine, write_lines(tmp_path / "s.jsonl", lines))
+    assert count(session_factory, Paper) == len(SAMPLE_IDS), "the twin is one paper, not two"
+    paper = stored_paper(session_factory, "2005.14124")
+    assert paper.key == "arxiv:2005.14124" and paper.journal_url == acm
+    assert count(session_factory, PaperListing, PaperListing.paper_id == paper.id) == 2
+
+
 def test_the_reimport_shortcut_never_disagrees_with_the_version_rules(
     db_url, engine, session_factory, tmp_path
 ):
