@@ -94,6 +94,15 @@ def one_of(session: Session, column, values) -> ColumnElement[bool]:
     return column.in_(list(values))
 
 
+def among_bound_ids(column, postgres: bool) -> ColumnElement[bool]:
+    """`column` among the ids bound later as `ids`, for a statement built once and run per
+    request (`one_of` builds a new one each time): one array parameter on PostgreSQL, an
+    expanding IN on SQLite."""
+    if postgres:
+        return column == any_(bindparam("ids", type_=ARRAY(column.type)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
 def alembic_config(url: str) -> Config:
     """Alembic configuration found through the package, so the CLI works from any directory."""
     config = Config()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import ARRAY, Integer, Row, Select, any_, bindparam, case, or_, select
+from sqlalchemy import Row, Select, case, or_, select
 from sqlalchemy.orm import Session
 
-from app.db import is_postgres
+from app.db import among_bound_ids, is_postgres
 from app.models import Author, Paper, PaperAuthor, PaperCategory, PaperListing
 from app.schemas import PaperItem
 
@@ -71,22 +71,17 @@ def _item_statements(postgres: bool) -> _ItemStatements:
     # Built once with an `ids` parameter: pages and the API load 50 items a request, and
     # building the statements anew (50 literals coerced each) cost more than running them.
     # Columns rather than ORM entities, for the same reason.
-    def among(column):
-        if postgres:  # one array parameter, not 50 placeholders the driver re-parses
-            return column == any_(bindparam("ids", type_=ARRAY(Integer)))
-        return column.in_(bindparam("ids", expanding=True))
-
     return _ItemStatements(
-        papers=select(*ITEM_COLUMNS).where(among(Paper.id)),
+        papers=select(*ITEM_COLUMNS).where(among_bound_ids(Paper.id, postgres)),
         authors=select(PaperAuthor.paper_id, Author.name)
         .join(Author, Author.id == PaperAuthor.author_id)
-        .where(among(PaperAuthor.paper_id))
+        .where(among_bound_ids(PaperAuthor.paper_id, postgres))
         .order_by(PaperAuthor.paper_id, PaperAuthor.position),
         categories=select(PaperCategory.paper_id, PaperCategory.category)
-        .where(among(PaperCategory.paper_id))
+        .where(among_bound_ids(PaperCategory.paper_id, postgres))
         .order_by(PaperCategory.paper_id, PaperCategory.position),
         sources=select(PaperListing.paper_id, PaperListing.source_id).where(
-            among(PaperListing.paper_id)
+            among_bound_ids(PaperListing.paper_id, postgres)
         ),
     )
 

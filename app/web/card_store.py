@@ -13,12 +13,12 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from markupsafe import Markup
-from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, delete, func, insert, select
+from sqlalchemy import Select, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.curation.days import listed_as
 from app.curation.items import load_items
-from app.db import is_postgres
+from app.db import among_bound_ids, is_postgres
 from app.models import CardFragment, Paper
 from app.web.cards import FORMAT, CardLine, FragmentCache, assemble, render_fragment
 from app.web.links import CardLinks
@@ -71,10 +71,6 @@ def page_cards(
 @lru_cache(maxsize=2)
 def _card_rows(postgres: bool) -> Select:
     # Built once with an `ids` parameter (see app.curation.items): a card page runs it per request.
-    if postgres:
-        among = Paper.id == any_(bindparam("ids", type_=ARRAY(Integer)))
-    else:
-        among = Paper.id.in_(bindparam("ids", expanding=True))
     return (
         select(
             Paper.id,
@@ -86,7 +82,7 @@ def _card_rows(postgres: bool) -> Select:
             CardFragment.html,
         )
         .outerjoin(CardFragment, _current_fragment())
-        .where(among)
+        .where(among_bound_ids(Paper.id, postgres))
     )
 
 
