@@ -29,6 +29,7 @@ from app.cli_output import (
     progress_line,
     source_to_json,
 )
+from app.cli_users import UsersCommandError, add_users_commands
 from app.config import Settings, get_settings
 from app.curation.sources import source_health
 from app.db import downgrade_schema, schema_is_current, transaction, upgrade_schema
@@ -74,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         CatalogueCommandError,
         BriefError,
         ImportCommandError,
+        UsersCommandError,
     ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -124,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_backfill_commands(commands)
     add_briefings_commands(commands)
     add_import_commands(commands)
+    add_users_commands(commands)
     return parser
 
 

@@ -30,6 +30,16 @@ FORBIDDEN = {
     ),
     # Briefings pick their papers through the read side (app.curation), never around it.
     "app.briefings": ("app.ingest", "app.web", "app.cli", "app.scheduler", "app.services"),
+    # People and what belongs to them sit below every service that reads them.
+    "app.accounts": (
+        "app.ingest",
+        "app.curation",
+        "app.web",
+        "app.briefings",
+        "app.cli",
+        "app.scheduler",
+        "app.services",
+    ),
     "app.text": ("app.ingest", "app.curation", "app.web"),
     "app.catalogue": ("app.ingest", "app.curation", "app.web", "app.db", "app.models"),
     "app.search": ("app.ingest", "app.curation", "app.web"),

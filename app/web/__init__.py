@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -15,7 +16,8 @@ from starlette.responses import Response
 from app import __version__
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
-from app.web import api, briefings_api, briefings_pages, feeds, pages
+from app.web import account_pages, api, briefings_api, briefings_pages, feeds, me_api, pages
+from app.web.auth import LoginRequiredError, login_redirect_target, make_session_serializer
 from app.web.conditional import ConditionalMiddleware
 from app.web.security import SecurityHeadersMiddleware
 from app.web.templating import STATIC_DIR, render_page
@@ -48,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.resolved_database_url, read_only=True)
     application = FastAPI(title="AcademicHub", version=__version__, lifespan=_lifespan)
     application.state.settings = settings
+    application.state.secret_key = settings.resolved_secret_key()
+    application.state.session_serializer = make_session_serializer(application.state.secret_key)
     application.state.engine = engine
     application.state.session_factory = make_session_factory(engine)
     # Briefing requests are the web's only writes (queued job rows), on their own engine.
@@ -60,13 +64,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: answers as soon as the server listens."""
         return {"status": "ok", "version": __version__}
 
+    application.include_router(account_pages.router)
     application.include_router(api.router)
+    application.include_router(me_api.router)
     application.include_router(briefings_api.router)
     application.include_router(briefings_pages.router)
     application.include_router(feeds.router)
     application.include_router(pages.router)
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     application.add_exception_handler(StarletteHTTPException, html_error_handler)
+    application.add_exception_handler(LoginRequiredError, login_required_handler)
     # TL;DRs on cards change the daily page without touching papers (the validators' basis).
     exact = tuple(p for p in VALIDATED_EXACT if p != "/" or not settings.tldr_on_cards)
     application.add_middleware(
@@ -89,3 +96,8 @@ async def html_error_handler(request: Request, exc: StarletteHTTPException) -> R
         message = "There is no page at this address."
     page = ErrorPage(exc.status_code, title, message)
     return render_page("error.html", page, status_code=exc.status_code, headers=exc.headers)
+
+
+async def login_required_handler(request: Request, exc: LoginRequiredError) -> Response:
+    """A private page asked for without a session: to the log-in page, then back."""
+    return RedirectResponse(login_redirect_target(exc), status_code=303)
