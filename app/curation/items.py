@@ -24,6 +24,12 @@ def public_paper_id(arxiv_id: str | None, doi: str | None, key: str) -> str:
 
 def get_paper(session: Session, public_id: str) -> PaperItem | None:
     """One paper by its public id (arXiv id, or doi:<doi>)."""
+    paper_id = find_paper_id(session, public_id)
+    return None if paper_id is None else load_items(session, [paper_id])[0]
+
+
+def find_paper_id(session: Session, public_id: str) -> int | None:
+    """The stored id of the paper with this public id (arXiv id, or doi:<doi>), if any."""
     if public_id.startswith("doi:"):
         doi = public_id[4:].lower()
         # A journal article's id keeps working after its preprint took its paper over (twins).
@@ -34,10 +40,7 @@ def get_paper(session: Session, public_id: str) -> PaperItem | None:
         )
     else:
         statement = select(Paper.id).where(Paper.arxiv_id == public_id).order_by(Paper.id)
-    paper_id = session.scalars(statement.limit(1)).first()
-    if paper_id is None:
-        return None
-    return load_items(session, [paper_id])[0]
+    return session.scalars(statement.limit(1)).first()
 
 
 def load_items(session: Session, ids: list[int]) -> list[PaperItem]:
@@ -128,3 +131,13 @@ def _item(paper: Row, authors: list[str], categories: list[str], sources: list[i
         journal_ref=paper.journal_ref,
         abstract_html=paper.abstract_html,
     )
+
+
+def public_ids(session: Session, ids: list[int]) -> dict[int, str]:
+    """The public id of each stored paper id (one query)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Paper.id, Paper.arxiv_id, Paper.doi, Paper.key).where(Paper.id.in_(ids))
+    )
+    return {row.id: public_paper_id(row.arxiv_id, row.doi, row.key) for row in rows}

@@ -140,7 +140,7 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _newest(entries: tuple[FeedEntry, ...], day: date | None) -> datetime:
+def newest_stamp(entries: tuple[FeedEntry, ...], day: date | None) -> datetime:
     stamps = [e.published for e in entries if e.published]
     if stamps:
         return max(stamps)
@@ -165,7 +165,7 @@ def atom(request: Request, session: SessionDep) -> Response:
         self_link=base_url + query.href("/feeds/atom"),
         html_link=base_url + query.href("/"),
         next_link=next_link,
-        updated=_newest(entries, shown.day),
+        updated=newest_stamp(entries, shown.day),
         entries=entries,
     )
     return Response(build_atom(feed), media_type="application/atom+xml; charset=utf-8")

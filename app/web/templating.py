@@ -10,6 +10,8 @@ from pathlib import Path
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from app.text import author_match_key
+
 TEMPLATE_DIR = Path(str(files("app.templates")))
 STATIC_DIR = Path(str(files("app.static")))
 
@@ -29,6 +31,7 @@ TEMPLATES = Environment(
     undefined=StrictUndefined,
 )
 TEMPLATES.globals["asset_url"] = asset_url
+TEMPLATES.filters["author_key"] = author_match_key
 
 
 def render_page(
