@@ -1,0 +1,1 @@
+"""People and what they ask for: accounts, sessions, tokens, follows and mutes (issue 6)."""
