@@ -15,7 +15,7 @@ from starlette.responses import Response
 from app import __version__
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
-from app.web import api, briefings_api, briefings_pages, feeds, pages
+from app.web import api, briefings_api, briefings_pages, feeds, pages, unsubscribe
 from app.web.conditional import ConditionalMiddleware
 from app.web.security import SecurityHeadersMiddleware
 from app.web.templating import STATIC_DIR, render_page
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.include_router(briefings_pages.router)
     application.include_router(feeds.router)
     application.include_router(pages.router)
+    application.include_router(unsubscribe.router)
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     application.add_exception_handler(StarletteHTTPException, html_error_handler)
     # TL;DRs on cards change the daily page without touching papers (the validators' basis).
