@@ -45,7 +45,7 @@ def unsubscribe_token(session: Session, user_id: int, *, secret_key: str, now: d
             return secret
         session.delete(row)  # the instance's key changed: the old link cannot be rebuilt
         session.flush()
-    created_at = now.astimezone(UTC).replace(microsecond=0)
+    created_at = now.astimezone(UTC)  # to the microsecond: a re-issued link differs
     secret = _derive(secret_key, user_id, created_at)
     session.add(
         UserToken(
