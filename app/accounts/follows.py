@@ -213,7 +213,10 @@ def export_follows(session: Session, user_id: int) -> dict:
     for view in list_follows(session, user_id):
         entry: dict = {"kind": view.kind, "value": view.value, "muted": view.muted}
         if view.kind == "source":
-            entry["url"] = session.get(Source, int(view.match_key)).url
+            source = session.get(Source, int(view.match_key))
+            if source is None:  # removed since: matches nothing, and would not import
+                continue
+            entry["url"] = source.url
         follows.append(entry)
     return {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "follows": follows}
 

@@ -18,6 +18,7 @@ from app.accounts.follows import (
     remove_follow,
 )
 from app.db import transaction
+from app.ingest.sources import remove_source
 from app.models import Follow, Source
 from tests.support.users import add_user
 from tests.web.seeding import add_source
@@ -228,3 +229,19 @@ def test_duplicates_inside_a_document_count_once(session_factory, people):
     with transaction(session_factory) as session:
         result = import_follows(session, ada, document, now=NOW)
     assert (result.added, result.already) == (1, 0)
+
+
+def test_a_removed_sources_follow_is_left_out_of_the_export(session_factory, people):
+    ada, _ = people
+    with transaction(session_factory) as session:
+        kept = add_source(session, "arXiv cs.AI")
+        gone = add_source(session, "arXiv cs.LG")
+        add_follow(session, ada, "source", str(kept), now=NOW)
+        add_follow(session, ada, "source", str(gone), now=NOW)
+    with transaction(session_factory) as session:
+        remove_source(session, gone)
+    with session_factory() as session:
+        document = export_follows(session, ada)
+    assert [entry["value"] for entry in document["follows"]] == [str(kept)]
+    with transaction(session_factory) as session:
+        assert import_follows(session, ada, document, now=NOW).already == 1
