@@ -68,6 +68,8 @@ def deliver_daily(
     """Send `day`'s radar to everyone who wants it and has not had it yet."""
     report = DeliveryReport(day)
     mail_ready = bool(settings.smtp_host)
+    if not mail_ready:
+        log.info("digests skipped: no SMTP server configured", extra={"day": day.isoformat()})
     for recipient in _recipients(session_factory, day, mail_ready):
         items = _radar(session_factory, radar_for, recipient, day, report)
         if items is None:
