@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_from: str | None = None
     allow_private_urls: bool = False
+    # Not in DESIGN's list: the address people reach this instance at, for the links in e-mail
+    # digests and webhooks (which are sent by a worker, outside any request).
+    public_url: str = "http://127.0.0.1:8000"
     # Not in DESIGN's list: where gap filling and backfill ask the arXiv API (tests point it at
     # a loopback server; nobody else needs to change it).
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
@@ -55,6 +58,13 @@ class Settings(BaseSettings):
         if value is not None and len(value) < MIN_SECRET_LENGTH:
             raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or len(value.split("://", 1)[1]) == 0:
+            raise ValueError("must be an http:// or https:// URL, e.g. https://radar.example.org")
+        return value.rstrip("/")
 
     @field_validator("llm_price_per_mtokens")
     @classmethod

@@ -1,20 +1,26 @@
 """APScheduler wiring only: which jobs run when. The jobs themselves live in app/ingest,
-app/briefings and app/web/card_store (pre-rendered cards)."""
+app/briefings, app/deliveries and app/web/card_store (pre-rendered cards)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.orm import Session
 
 from app.briefings.scope import BriefingScope
 from app.briefings.store import request_briefing
 from app.briefings.tldr_job import summarise_day
 from app.briefings.worker import default_backend
+from app.curation.days import latest_day
 from app.db import transaction
+from app.deliveries.digest import DigestItem
+from app.deliveries.followed import followed_papers_of_day
+from app.deliveries.incidents import notify_admins
+from app.deliveries.jobs import DeliveryReport, RadarFor, deliver_daily
 from app.ingest.gapfill import GapFillReport, fill_gaps
 from app.services import Services
 from app.web.card_store import refresh_fragments
@@ -27,6 +33,12 @@ CARD_CHECK_SECONDS = 60
 CARD_CLOCK_MARGIN = timedelta(minutes=5)
 BRIEFING_CHECK_SECONDS = 30
 TLDR_MINUTES = 30
+# The daily digest and webhook go out once a day, after arXiv's last announcement poll of the
+# morning (06:00 US Eastern = 10:00 or 11:00 UTC), so the day's papers are all in. A worker that
+# was down at that time still sends them within DELIVERY_GRACE_SECONDS.
+DELIVERY_HOUR_UTC, DELIVERY_MINUTE = 11, 30
+DELIVERY_GRACE_SECONDS = 6 * 3600
+INCIDENT_CHECK_MINUTES = 5
 
 
 def poll_due_sources(services: Services) -> None:
@@ -94,6 +106,50 @@ def write_tldrs(services: Services) -> None:
     summarise_day(services.briefer, None, default_backend(services.settings))
 
 
+def radar_digest_items(session: Session, user_id: int, day: date) -> list[DigestItem]:
+    """What each person's digest and webhook carry for `day`: the one place to plug the radar
+    in. Until the learned ranking is wired here, the day's papers matching their follows."""
+    return followed_papers_of_day(session, user_id, day)
+
+
+def deliver_radars(
+    services: Services, radar_for: RadarFor = radar_digest_items
+) -> DeliveryReport | None:
+    """Send the latest announcement day's radar by digest and webhook to whoever wants it."""
+    with services.sessions() as session:
+        day = latest_day(session)
+    if day is None:
+        return None
+    report = deliver_daily(
+        services.sessions,
+        services.settings,
+        radar_for=radar_for,
+        day=day,
+        base_url=services.settings.public_url,
+        now=datetime.now(UTC),
+    )
+    log.info(
+        "deliveries finished",
+        extra={
+            "day": day.isoformat(),
+            "digests": report.digests_sent,
+            "webhooks": report.webhooks_sent,
+            "failures": len(report.failures),
+        },
+    )
+    return report
+
+
+def notify_incidents(services: Services) -> None:
+    """Tell admins about sources that keep failing (once per incident)."""
+    report = notify_admins(services.sessions, services.settings, now=datetime.now(UTC))
+    if report.notified or report.failures:
+        log.info(
+            "incident notices",
+            extra={"incidents": report.notified, "failures": len(report.failures)},
+        )
+
+
 def build_scheduler(services: Services) -> BackgroundScheduler:
     """Polling, gap filling, card rendering and briefings as separate jobs, so none delays
     another."""
@@ -103,6 +159,7 @@ def build_scheduler(services: Services) -> BackgroundScheduler:
             "gaps": ThreadPoolExecutor(1),
             "cards": ThreadPoolExecutor(1),
             "briefings": ThreadPoolExecutor(1),
+            "deliveries": ThreadPoolExecutor(1),
         },
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone=UTC,
@@ -147,6 +204,23 @@ def build_scheduler(services: Services) -> BackgroundScheduler:
         args=[services],
         executor="briefings",
         id="daily-briefing",
+    )
+    scheduler.add_job(
+        deliver_radars,
+        CronTrigger(hour=DELIVERY_HOUR_UTC, minute=DELIVERY_MINUTE, timezone=UTC),
+        args=[services],
+        executor="deliveries",
+        id="deliveries",
+        misfire_grace_time=DELIVERY_GRACE_SECONDS,
+    )
+    scheduler.add_job(
+        notify_incidents,
+        "interval",
+        minutes=INCIDENT_CHECK_MINUTES,
+        args=[services],
+        executor="deliveries",
+        id="incidents",
+        next_run_time=datetime.now(UTC) + timedelta(minutes=1),
     )
     if services.settings.tldr_on_cards:
         scheduler.add_job(

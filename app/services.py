@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.briefings.worker import Briefer
 from app.config import Settings
-from app.db import make_engine, make_session_factory
+from app.db import make_engine, make_session_factory, transaction
+from app.deliveries.incidents import record_source_health
 from app.ingest.fetch import make_client
-from app.ingest.poll import Poller
+from app.ingest.poll import Poller, PollOutcome
 from app.ingest.ratelimit import HostLimiter
 
 
@@ -41,7 +42,20 @@ class Services:
 
     @cached_property
     def poller(self) -> Poller:
-        return Poller(self.engine, self.sessions, self.http, self.limiter)
+        return Poller(
+            self.engine, self.sessions, self.http, self.limiter, on_finished=self.record_health
+        )
+
+    def record_health(self, outcome: PollOutcome) -> None:
+        """Open or close the source's incident after each poll (admins are told later)."""
+        with transaction(self.sessions) as session:
+            record_source_health(
+                session,
+                outcome.source_id,
+                failed=outcome.failed,
+                error=outcome.error,
+                now=self.poller.clock(),
+            )
 
     @cached_property
     def briefer(self) -> Briefer:

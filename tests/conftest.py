@@ -122,4 +122,9 @@ def fixture_bytes():
     return read
 
 
-pytest_plugins = ["tests.support.loopback", "tests.support.chat_server"]
+pytest_plugins = [
+    "tests.support.loopback",
+    "tests.support.chat_server",
+    "tests.support.smtp_server",
+    "tests.support.webhook_receiver",
+]

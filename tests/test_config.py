@@ -46,6 +46,7 @@ def test_environment_prefix_and_openai_alias(monkeypatch):
         ("poll_interval_minutes", "0"),
         ("llm_price_per_mtokens", "cheap"),
         ("signup_open", "perhaps"),
+        ("public_url", "radar.example.org"),
     ],
 )
 def test_bad_values_fail_fast(name, value):

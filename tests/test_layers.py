@@ -30,10 +30,33 @@ FORBIDDEN = {
     ),
     # Briefings pick their papers through the read side (app.curation), never around it.
     "app.briefings": ("app.ingest", "app.web", "app.cli", "app.scheduler", "app.services"),
-    # People and what belongs to them sit below every service that reads them.
+    # Accounts (people, follows, tokens) sit below every service that reads them.
     "app.accounts": (
         "app.ingest",
         "app.curation",
+        "app.web",
+        "app.briefings",
+        "app.cli",
+        "app.scheduler",
+        "app.services",
+        "app.radar",
+        "app.deliveries",
+    ),
+    # A person's library and its exports read papers through the read side (app.curation).
+    "app.library": (
+        "app.ingest",
+        "app.web",
+        "app.briefings",
+        "app.cli",
+        "app.scheduler",
+        "app.services",
+        "app.radar",
+        "app.deliveries",
+    ),
+    # Deliveries send what the radar (wired in by the scheduler) picked; they never fetch feeds,
+    # render pages or run briefings.
+    "app.deliveries": (
+        "app.ingest",
         "app.web",
         "app.briefings",
         "app.cli",

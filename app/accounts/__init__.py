@@ -1,1 +1,1 @@
-"""People and what belongs to them: accounts, passwords, personal tokens, follows (issue 6)."""
+"""People and what they ask for: accounts, sessions, tokens, follows and mutes (issue 6)."""

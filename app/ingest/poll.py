@@ -75,8 +75,12 @@ class Poller:
         limiter: HostLimiter,
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
+        on_finished: Callable[[PollOutcome], None] | None = None,
     ) -> None:
         self.engine = engine
+        # Told about every finished poll (not a skipped, locked one); the wiring uses it for
+        # source health (incidents), which lives above ingest.
+        self.on_finished = on_finished
         self.sleep = sleep
         self.sessions = session_factory
         self.client = client
@@ -116,7 +120,16 @@ class Poller:
                 return PollOutcome(source_id, label, "locked", error="polled elsewhere right now")
             outcome = self._poll_locked(source_id)
         outcome.elapsed_seconds = time.perf_counter() - started
+        self._report(outcome)
         return outcome
+
+    def _report(self, outcome: PollOutcome) -> None:
+        if self.on_finished is None:
+            return
+        try:
+            self.on_finished(outcome)
+        except Exception:  # health bookkeeping must never fail a poll
+            log.exception("poll hook failed", extra={"source_id": outcome.source_id})
 
     def _label(self, source_id: int) -> str:
         with self.sessions() as session:

@@ -16,8 +16,12 @@ from starlette.responses import Response
 from app import __version__
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
+<<<<<<< HEAD
 from app.web import account_pages, api, briefings_api, briefings_pages, feeds, me_api, pages
 from app.web.auth import LoginRequiredError, login_redirect_target, make_session_serializer
+=======
+from app.web import api, briefings_api, briefings_pages, feeds, pages, unsubscribe
+>>>>>>> library-deliveries
 from app.web.conditional import ConditionalMiddleware
 from app.web.security import SecurityHeadersMiddleware
 from app.web.templating import STATIC_DIR, render_page
@@ -71,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.include_router(briefings_pages.router)
     application.include_router(feeds.router)
     application.include_router(pages.router)
+    application.include_router(unsubscribe.router)
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     application.add_exception_handler(StarletteHTTPException, html_error_handler)
     application.add_exception_handler(LoginRequiredError, login_required_handler)

@@ -237,3 +237,25 @@ def test_a_failure_after_a_good_poll_loses_nothing(
     assert row.next_poll_at > NOW
     if failure.startswith("429"):
         assert row.next_poll_at == NOW + timedelta(hours=1)
+
+
+def test_the_finished_hook_hears_every_poll_and_cannot_break_one(
+    engine, session_factory, loopback_server, fixture_bytes
+):
+    heard = []
+
+    def hook(outcome):
+        heard.append((outcome.source_id, outcome.status))
+        raise RuntimeError("bookkeeping broke")
+
+    harness = Harness(engine, session_factory, loopback_server)
+    harness.poller.on_finished = hook
+    loopback_server.add("/rss/astroph", fixture_bytes(ERROR_FEED), status=400)
+    loopback_server.add("/rss/cs.AI", fixture_bytes(THREE_ITEMS))
+    failing, working = harness.source("/rss/astroph"), harness.source("/rss/cs.AI")
+    try:
+        outcomes = harness.poller.poll_many([failing, working])
+    finally:
+        harness.client.close()
+    assert [o.status for o in outcomes] == ["error", "ok"]
+    assert heard == [(failing, "error"), (working, "ok")]

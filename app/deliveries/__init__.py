@@ -1,0 +1,1 @@
+"""Reaching people: the daily e-mail digest, the radar webhook and admin incident alerts."""
