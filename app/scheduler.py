@@ -1,5 +1,5 @@
 """APScheduler wiring only: which jobs run when. The jobs themselves live in app/ingest,
-app/briefings and app/web/card_store (pre-rendered cards)."""
+app/briefings, app/radar (term statistics, models) and app/web/card_store (pre-rendered cards)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from app.briefings.tldr_job import summarise_day
 from app.briefings.worker import default_backend
 from app.db import transaction
 from app.ingest.gapfill import GapFillReport, fill_gaps
+from app.radar.model_store import retrain_model, user_ids_with_models
+from app.radar.stats_store import refresh_term_statistics
 from app.services import Services
 from app.web.card_store import refresh_fragments
 
@@ -27,6 +29,8 @@ CARD_CHECK_SECONDS = 60
 CARD_CLOCK_MARGIN = timedelta(minutes=5)
 BRIEFING_CHECK_SECONDS = 30
 TLDR_MINUTES = 30
+TERM_STATISTICS_HOURS = 1  # a cheap check; a rebuild (seconds) only when the corpus grew
+MODEL_RETRAIN_CRON = "30 3 * * *"  # nightly, UTC: incremental updates drift a little
 
 
 def poll_due_sources(services: Services) -> None:
@@ -94,6 +98,24 @@ def write_tldrs(services: Services) -> None:
     summarise_day(services.briefer, None, default_backend(services.settings))
 
 
+def refresh_text_model(services: Services) -> None:
+    """Rebuild the radar's term statistics when the corpus has grown (app.radar.stats)."""
+    with transaction(services.sessions) as session:
+        build = refresh_term_statistics(session, now=datetime.now(UTC))
+    if build is not None:
+        log.info("term statistics rebuilt", extra={"documents": build.documents})
+
+
+def retrain_models(services: Services) -> None:
+    """Retrain every person's model from scratch, one transaction each."""
+    with services.sessions() as session:
+        user_ids = user_ids_with_models(session)
+    for user_id in user_ids:
+        with transaction(services.sessions) as session:
+            retrain_model(session, user_id, now=datetime.now(UTC))
+    log.info("models retrained", extra={"users": len(user_ids)})
+
+
 def build_scheduler(services: Services) -> BackgroundScheduler:
     """Polling, gap filling, card rendering and briefings as separate jobs, so none delays
     another."""
@@ -132,6 +154,22 @@ def build_scheduler(services: Services) -> BackgroundScheduler:
         executor="cards",
         id="cards",
         next_run_time=datetime.now(UTC) + timedelta(seconds=10),
+    )
+    scheduler.add_job(
+        refresh_text_model,
+        "interval",
+        hours=TERM_STATISTICS_HOURS,
+        args=[services],
+        executor="cards",
+        id="term-statistics",
+        next_run_time=datetime.now(UTC) + timedelta(minutes=3),
+    )
+    scheduler.add_job(
+        retrain_models,
+        CronTrigger.from_crontab(MODEL_RETRAIN_CRON, timezone=UTC),
+        args=[services],
+        executor="cards",
+        id="retrain-models",
     )
     scheduler.add_job(
         run_briefings,

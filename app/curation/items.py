@@ -24,6 +24,14 @@ def public_paper_id(arxiv_id: str | None, doi: str | None, key: str) -> str:
 
 def get_paper(session: Session, public_id: str) -> PaperItem | None:
     """One paper by its public id (arXiv id, or doi:<doi>)."""
+    paper_id = find_paper_id(session, public_id)
+    if paper_id is None:
+        return None
+    return load_items(session, [paper_id])[0]
+
+
+def find_paper_id(session: Session, public_id: str) -> int | None:
+    """The row id of the paper with public id `public_id` (arXiv id, or doi:<doi>)."""
     if public_id.startswith("doi:"):
         doi = public_id[4:].lower()
         # A journal article's id keeps working after its preprint took its paper over (twins).
@@ -34,10 +42,7 @@ def get_paper(session: Session, public_id: str) -> PaperItem | None:
         )
     else:
         statement = select(Paper.id).where(Paper.arxiv_id == public_id).order_by(Paper.id)
-    paper_id = session.scalars(statement.limit(1)).first()
-    if paper_id is None:
-        return None
-    return load_items(session, [paper_id])[0]
+    return session.scalars(statement.limit(1)).first()
 
 
 def load_items(session: Session, ids: list[int]) -> list[PaperItem]:
