@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.curation.days import data_version, latest_day
@@ -109,32 +110,40 @@ def resolve_range(
 
 def read_person_state(session: Session, user_id: int) -> PersonState:
     """The validators of a person's radar (see the module docstring)."""
-    saved = SavedPaper.user_id == user_id
-    seen = (PaperFeedback.user_id == user_id, PaperFeedback.kind == SEEN)
-    rejected = (PaperFeedback.user_id == user_id, PaperFeedback.kind == NOT_INTERESTED)
-    row = session.execute(
-        select(
-            select(User.hide_seen).where(User.id == user_id).scalar_subquery(),
-            select(UserModel.updated_at).where(UserModel.user_id == user_id).scalar_subquery(),
-            select(func.max(TermStatistics.id)).scalar_subquery(),
-            *_fingerprint(SavedPaper.paper_id, SavedPaper.saved_at, saved),
-            *_fingerprint(PaperFeedback.paper_id, PaperFeedback.created_at, *seen),
-            *_fingerprint(PaperFeedback.paper_id, PaperFeedback.created_at, *rejected),
-        )
-    ).one()
-    follows = session.execute(
-        select(Follow.kind, Follow.value, Follow.match_key, Follow.muted)
-        .where(Follow.user_id == user_id)
-        .order_by(Follow.id)
-    )
+    state, follows = _state_statements()
+    row = session.execute(state, {"user_id": user_id}).one()
     return PersonState(
         hide_seen=row[0],
         model_updated_at=row[1],
         stats_id=row[2],
         library=tuple(row[3:6]),
         feedback=tuple(row[6:12]),
-        follows=tuple(FollowRule(*follow) for follow in follows),
+        follows=tuple(FollowRule(*f) for f in session.execute(follows, {"user_id": user_id})),
     )
+
+
+@lru_cache(maxsize=1)
+def _state_statements() -> tuple[Select, Select]:
+    # Built once with a `user_id` parameter: building twelve subqueries cost more per call than
+    # running them (the warm path is a few milliseconds).
+    user_id = bindparam("user_id", type_=Integer)
+    saved = SavedPaper.user_id == user_id
+    seen = (PaperFeedback.user_id == user_id, PaperFeedback.kind == SEEN)
+    rejected = (PaperFeedback.user_id == user_id, PaperFeedback.kind == NOT_INTERESTED)
+    state = select(
+        select(User.hide_seen).where(User.id == user_id).scalar_subquery(),
+        select(UserModel.updated_at).where(UserModel.user_id == user_id).scalar_subquery(),
+        select(func.max(TermStatistics.id)).scalar_subquery(),
+        *_fingerprint(SavedPaper.paper_id, SavedPaper.saved_at, saved),
+        *_fingerprint(PaperFeedback.paper_id, PaperFeedback.created_at, *seen),
+        *_fingerprint(PaperFeedback.paper_id, PaperFeedback.created_at, *rejected),
+    )
+    follows = (
+        select(Follow.kind, Follow.value, Follow.match_key, Follow.muted)
+        .where(Follow.user_id == user_id)
+        .order_by(Follow.id)
+    )
+    return state, follows
 
 
 def _fingerprint(paper_id, stamp, *where: ColumnElement[bool]) -> list:

@@ -34,10 +34,12 @@ def keyword_pattern(keyword: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class KeywordRule:
-    """A followed or muted keyword: as typed (for reasons) and as a pattern."""
+    """A followed or muted keyword: as typed (for reasons), as a pattern, and its longest word
+    lower-cased (a plain substring test rules most texts out before the pattern runs)."""
 
     value: str
     pattern: re.Pattern[str]
+    needle: str
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,18 @@ class RuleSet:
     keywords: tuple[KeywordRule, ...] = ()
     categories: Mapping[str, str] = field(default_factory=dict)  # folded code -> as followed
     sources: frozenset[int] = frozenset()
-    any_keyword: re.Pattern[str] | None = None  # all keywords at once: most papers match none
+    any_keyword: re.Pattern[str] | None = None  # all keywords at once (for highlighting)
 
     def keywords_in(self, text: str) -> list[str]:
         """The keywords (as typed) that `text` holds."""
-        if self.any_keyword is None or not self.any_keyword.search(text):
+        if not self.keywords:
             return []
-        return [rule.value for rule in self.keywords if rule.pattern.search(text)]
+        lowered = text.lower()
+        return [
+            rule.value
+            for rule in self.keywords
+            if rule.needle in lowered and rule.pattern.search(text)
+        ]
 
     def categories_of(self, categories: Sequence[str]) -> list[str]:
         """The rule's categories among `categories`, as followed."""
@@ -66,7 +73,11 @@ def build_rule_set(rules: Iterable[FollowRule]) -> RuleSet:
     """Compile rules of one use; unknown kinds are ignored (a newer version may add some)."""
     rules = list(rules)
     keywords = tuple(
-        KeywordRule(r.value, keyword_pattern(r.match_key)) for r in rules if r.kind == KEYWORD
+        KeywordRule(
+            r.value, keyword_pattern(r.match_key), max(r.match_key.lower().split(), key=len)
+        )
+        for r in rules
+        if r.kind == KEYWORD and r.match_key.split()
     )
     any_keyword = None
     if keywords:

@@ -105,11 +105,15 @@ class VectorIndex:
 
     def __init__(self, items: Sequence[tuple[int, TermVector]]) -> None:
         self.ids = tuple(i for i, _ in items)
-        postings: dict[str, list[tuple[int, float]]] = {}
+        postings: dict[str, list] = {}
         for position, (_, vector) in enumerate(items):
             for term, weight in zip(vector.terms, vector.weights, strict=True):
-                postings.setdefault(term, []).append((position, weight))
-        self.postings = postings
+                found = postings.get(term)
+                if found is None:
+                    postings[term] = [position, weight]
+                else:
+                    found += (position, weight)
+        self.postings = postings  # term -> [position, weight, position, weight, ...]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -119,7 +123,11 @@ class VectorIndex:
         sums: dict[int, float] = {}
         get, postings = sums.get, self.postings
         for term, weight in zip(vector.terms, vector.weights, strict=True):
-            for position, other in postings.get(term, ()):
-                sums[position] = get(position, 0.0) + weight * other
+            found = postings.get(term)
+            if found is None:
+                continue
+            for index in range(0, len(found), 2):
+                position = found[index]
+                sums[position] = get(position, 0.0) + weight * found[index + 1]
         ids = self.ids
         return sum(1 for p, total in sums.items() if total >= threshold and ids[p] != exclude)
