@@ -79,9 +79,11 @@ def person_labels(session: Session, user_id: int) -> tuple[set[int], set[int]]:
 def update_model(session: Session, user_id: int, *, now: datetime) -> ModelSummary:
     """Bring the stored model up to date with the library and feedback after a change: an
     incremental update (milliseconds) when the change is small, else a full training."""
+    # Locked (PostgreSQL; SQLite writers queue anyway) so two replicas updating one person's
+    # model one after the other each start from the other's result.
+    row = session.get(UserModel, user_id, with_for_update=True)
     saved, rejected = person_labels(session, user_id)
     stats = current_stats(session)
-    row = session.get(UserModel, user_id)
     model = _parse(row.body) if row is not None else None
     if (
         model is None
