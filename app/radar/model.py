@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from app.radar.vectors import TermVector
@@ -55,7 +55,7 @@ class LinearModel:
         return bool(self.positives) and bool(self.weights)
 
     def logit(self, vector: TermVector) -> float:
-        return self.bias + vector.dot(self.weights)  # type: ignore[arg-type]
+        return self.bias + vector.dot(self.weights)
 
     def probability(self, vector: TermVector) -> float:
         """How likely the person is to save the paper, as the model sees it."""
@@ -256,7 +256,3 @@ def model_from_json(text: str) -> LinearModel:
         updates=int(body["updates"]),
         stats_key=str(body["stats_key"]),
     )
-
-
-def ids_of(pairs: Iterable[tuple[int, TermVector]]) -> list[int]:
-    return [i for i, _ in pairs]

@@ -26,6 +26,7 @@ from app.radar.candidates import load_candidates
 from app.radar.model_store import NOT_INTERESTED, load_model
 from app.radar.rules import SOURCE, FollowRule, HighlightSet, build_highlights, build_rule_set
 from app.radar.scoring import RadarEntry, RadarProfile, rank_candidates
+from app.radar.stats import TermStats
 from app.radar.stats_store import stats_for
 from app.radar.vector_store import database_key, paper_vectors
 from app.radar.vectors import VectorIndex
@@ -167,7 +168,9 @@ def _compute(
     return rank_candidates(candidates, profile)
 
 
-def load_profile(session: Session, user_id: int, ids: list[int], state: PersonState, stats):
+def load_profile(
+    session: Session, user_id: int, ids: list[int], state: PersonState, stats: TermStats
+) -> RadarProfile:
     """The person's side of the ranking: rules, hidden papers among `ids`, library, model."""
     hide = {NOT_INTERESTED, SEEN} if state.hide_seen else {NOT_INTERESTED}
     hidden = session.scalars(

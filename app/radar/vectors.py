@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import sys
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from app.radar.stats import ABSENT_DOCS, TermStats
@@ -33,7 +33,7 @@ class TermVector:
         """{term: weight}, for dot products against many vectors."""
         return dict(zip(self.terms, self.weights, strict=True))
 
-    def dot(self, weights: dict[str, float]) -> float:
+    def dot(self, weights: Mapping[str, float]) -> float:
         """The dot product with a {term: weight} mapping."""
         get = weights.get
         return sum(w * get(t, 0.0) for t, w in zip(self.terms, self.weights, strict=True))
