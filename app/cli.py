@@ -41,6 +41,7 @@ from app.ingest.sources import (
     remove_source,
 )
 from app.logs import configure_logging
+from app.radar.stats_store import rebuild_term_statistics
 from app.search import rebuild_search_index
 from app.services import Services
 from app.web.card_store import fragment_counts, refresh_fragments
@@ -170,6 +171,13 @@ def cmd_index_rebuild(args, services: Services) -> int:
     _ensure_schema(services)
     papers = rebuild_search_index(services.engine)
     print(f"full-text index rebuilt over {papers} paper(s)", file=sys.stderr)
+    with transaction(services.sessions) as session:
+        build = rebuild_term_statistics(session, now=datetime.now(UTC))
+    print(
+        f"term statistics rebuilt from a sample of {build.documents} paper(s) "
+        f"({build.terms} terms)",
+        file=sys.stderr,
+    )
     with services.sessions() as session:
         total, current = fragment_counts(session)
     rendered = refresh_fragments(

@@ -515,3 +515,18 @@ class SourceIncident(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_source_incidents_source_resolved", "source_id", "resolved_at"),)
+
+
+class TermStatistics(Base):
+    """Document frequencies of terms in a sample of `documents` papers (app.radar.stats), when
+    the corpus held `corpus_papers`; the newest row is in use. A cache: rebuilt from the papers."""
+
+    __tablename__ = "term_statistics"
+    # Its id names a build in every process's caches: never hand an old id to a new build.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    documents: Mapped[int] = mapped_column(Integer)
+    corpus_papers: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)

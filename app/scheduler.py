@@ -1,15 +1,15 @@
 """APScheduler wiring only: which jobs run when. The jobs themselves live in app/ingest,
-app/briefings, app/deliveries and app/web/card_store (pre-rendered cards)."""
+app/briefings, app/deliveries, app/radar (term statistics, models) and app/web/card_store
+(pre-rendered cards)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy.orm import Session
 
 from app.briefings.scope import BriefingScope
 from app.briefings.store import request_briefing
@@ -17,11 +17,12 @@ from app.briefings.tldr_job import summarise_day
 from app.briefings.worker import default_backend
 from app.curation.days import latest_day
 from app.db import transaction
-from app.deliveries.digest import DigestItem
-from app.deliveries.followed import followed_papers_of_day
 from app.deliveries.incidents import notify_admins
 from app.deliveries.jobs import DeliveryReport, RadarFor, deliver_daily
+from app.deliveries.radar_items import radar_digest_items
 from app.ingest.gapfill import GapFillReport, fill_gaps
+from app.radar.model_store import retrain_model, user_ids_with_models
+from app.radar.stats_store import refresh_term_statistics
 from app.services import Services
 from app.web.card_store import refresh_fragments
 
@@ -39,6 +40,8 @@ TLDR_MINUTES = 30
 DELIVERY_HOUR_UTC, DELIVERY_MINUTE = 11, 30
 DELIVERY_GRACE_SECONDS = 6 * 3600
 INCIDENT_CHECK_MINUTES = 5
+TERM_STATISTICS_HOURS = 1  # a cheap check; a rebuild (seconds) only when the corpus grew
+MODEL_RETRAIN_CRON = "30 3 * * *"  # nightly, UTC: incremental updates drift a little
 
 
 def poll_due_sources(services: Services) -> None:
@@ -106,12 +109,6 @@ def write_tldrs(services: Services) -> None:
     summarise_day(services.briefer, None, default_backend(services.settings))
 
 
-def radar_digest_items(session: Session, user_id: int, day: date) -> list[DigestItem]:
-    """What each person's digest and webhook carry for `day`: the one place to plug the radar
-    in. Until the learned ranking is wired here, the day's papers matching their follows."""
-    return followed_papers_of_day(session, user_id, day)
-
-
 def deliver_radars(
     services: Services, radar_for: RadarFor = radar_digest_items
 ) -> DeliveryReport | None:
@@ -148,6 +145,24 @@ def notify_incidents(services: Services) -> None:
             "incident notices",
             extra={"incidents": report.notified, "failures": len(report.failures)},
         )
+
+
+def refresh_text_model(services: Services) -> None:
+    """Rebuild the radar's term statistics when the corpus has grown (app.radar.stats)."""
+    with transaction(services.sessions) as session:
+        build = refresh_term_statistics(session, now=datetime.now(UTC))
+    if build is not None:
+        log.info("term statistics rebuilt", extra={"documents": build.documents})
+
+
+def retrain_models(services: Services) -> None:
+    """Retrain every person's model from scratch, one transaction each."""
+    with services.sessions() as session:
+        user_ids = user_ids_with_models(session)
+    for user_id in user_ids:
+        with transaction(services.sessions) as session:
+            retrain_model(session, user_id, now=datetime.now(UTC))
+    log.info("models retrained", extra={"users": len(user_ids)})
 
 
 def build_scheduler(services: Services) -> BackgroundScheduler:
@@ -189,6 +204,22 @@ def build_scheduler(services: Services) -> BackgroundScheduler:
         executor="cards",
         id="cards",
         next_run_time=datetime.now(UTC) + timedelta(seconds=10),
+    )
+    scheduler.add_job(
+        refresh_text_model,
+        "interval",
+        hours=TERM_STATISTICS_HOURS,
+        args=[services],
+        executor="cards",
+        id="term-statistics",
+        next_run_time=datetime.now(UTC) + timedelta(minutes=3),
+    )
+    scheduler.add_job(
+        retrain_models,
+        CronTrigger.from_crontab(MODEL_RETRAIN_CRON, timezone=UTC),
+        args=[services],
+        executor="cards",
+        id="retrain-models",
     )
     scheduler.add_job(
         run_briefings,

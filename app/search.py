@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -301,3 +302,43 @@ def estimated_rows(session: Session, statement: Select) -> int | None:
         f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params
     )
     return int(plan.scalar()[0]["Plan"]["Plan Rows"])
+
+
+def papers_sharing_words(
+    session: Session, words: Sequence[str], *, exclude: int, limit: int, together: int = 2
+) -> list[int]:
+    """Papers other than `exclude` whose title or abstract holds at least `together` (1 or 2)
+    of `words`, best first by the index's own rank: bm25 with the title weighted (SQLite),
+    ts_rank over the title/abstract weights (PostgreSQL); ties newest first.
+
+    The candidates of similar papers (app.radar.similar): given a paper's rarest words, pairs of
+    them narrow the index to a few hundred papers at most, so ranking those is cheap; the
+    caller asks for single words only when their matches are few.
+    """
+    terms = [SearchTerm(word) for word in dict.fromkeys(words)]
+    terms = [term for term in terms if _searchable(term)]
+    if not terms:
+        return []
+    if together > 1 and len(terms) > 1:
+        groups = tuple(itertools.combinations(terms, 2))
+    else:
+        groups = tuple((term,) for term in terms)
+    query = SearchQuery(groups)
+    if is_postgres(session):
+        papers_id = literal_column("papers.id")
+        vector = literal_column(f"papers.{SEARCH_VECTOR}")
+        statement = (
+            select(papers_id)
+            .select_from(table("papers"))
+            .where(vector.op("@@")(_tsquery(query)), papers_id != exclude)
+            .order_by(func.ts_rank(vector, _tsquery(query)).desc(), papers_id.desc())
+        )
+    else:
+        fts = _fts_table()
+        bm25 = func.bm25(literal_column(FTS_TABLE), TITLE_WEIGHT, 1.0)
+        statement = (
+            select(fts.c.rowid)
+            .where(_fts_match(query), fts.c.rowid != exclude)
+            .order_by(bm25, fts.c.rowid.desc())
+        )
+    return list(session.scalars(statement.limit(limit)))

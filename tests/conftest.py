@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import get_settings, normalise_database_url
 from app.db import make_engine, make_session_factory, upgrade_schema
 from app.models import Base
+from app.radar.cache import clear_caches
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL_ENV = "ACADEMICHUB_TEST_DATABASE_URL"
@@ -28,6 +29,15 @@ def _database_params() -> list:
     if os.environ.get(PG_URL_ENV):
         params.append(pytest.param("postgresql", id="postgresql"))
     return params
+
+
+@pytest.fixture(autouse=True)
+def _fresh_radar_caches() -> Iterator[None]:
+    """The radar's per-process caches are keyed by database URL, ids and times; test databases
+    are emptied and refilled with the same ids and times, so each test starts with none."""
+    clear_caches()
+    yield
+    clear_caches()
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,23 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # package -> app modules it must never import (by prefix)
 FORBIDDEN = {
     "app.ingest": ("app.curation", "app.web", "app.briefings", "app.cli", "app.scheduler"),
-    "app.curation": ("app.ingest", "app.web", "app.briefings", "app.cli", "app.scheduler"),
+    "app.curation": (
+        "app.ingest",
+        "app.web",
+        "app.briefings",
+        "app.radar",
+        "app.cli",
+        "app.scheduler",
+    ),
+    # The radar reads through the read side (app.curation) and app.search; the web calls it.
+    "app.radar": (
+        "app.ingest",
+        "app.web",
+        "app.briefings",
+        "app.cli",
+        "app.scheduler",
+        "app.services",
+    ),
     # The web reads and queues briefings (store, scope, records, requests) but never runs a
     # backend: no LLM call and no briefing is ever written inside a request.
     "app.web": (
@@ -64,8 +80,18 @@ FORBIDDEN = {
         "app.services",
     ),
     "app.text": ("app.ingest", "app.curation", "app.web"),
+    # Shared by the offline briefer and the radar: plain text in, terms out.
+    "app.text_terms": (
+        "app.ingest",
+        "app.curation",
+        "app.web",
+        "app.briefings",
+        "app.radar",
+        "app.db",
+        "app.models",
+    ),
     "app.catalogue": ("app.ingest", "app.curation", "app.web", "app.db", "app.models"),
-    "app.search": ("app.ingest", "app.curation", "app.web"),
+    "app.search": ("app.ingest", "app.curation", "app.web", "app.radar"),
     "app.search_index": ("app.ingest", "app.curation", "app.web", "app.search"),
     "app.bulk_indexes": ("app.ingest", "app.curation", "app.web", "app.search"),
     "app.db": ("app.ingest", "app.curation", "app.web", "app.search"),

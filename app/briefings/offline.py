@@ -14,9 +14,9 @@ from app.briefings.citations import cite, quote_text
 from app.briefings.connections import Connection, find_connections
 from app.briefings.draft import Draft, field_of
 from app.briefings.sentences import quotable, split_sentences
-from app.briefings.terms import count_terms, display_form
 from app.briefings.themes import Corpus, Theme, Vector, build_corpus, find_themes, theme_name
 from app.schemas import PaperItem
+from app.text_terms import count_terms, display_form
 
 QUOTES_PER_THEME = 3
 NOTABLE = 5

@@ -12,7 +12,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from app.briefings.terms import count_terms, display_form
+from app.text_terms import count_terms, display_form
 
 MAX_THEMES = 12
 ITERATIONS = 20

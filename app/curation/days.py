@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, ColumnElement, Select, case, func, literal, s
 from sqlalchemy.orm import Session
 
 from app.db import one_of
-from app.models import Paper, PaperListing
+from app.models import Paper, PaperListing, TermStatistics
 from app.schemas import PaperItem
 
 # A day lists new papers, then cross-lists, then replacements (arXiv's own order).
@@ -35,20 +35,22 @@ def adjacent_days(session: Session, day: date) -> tuple[date | None, date | None
 
 
 def data_version(session: Session) -> str:
-    """Changes whenever papers or listings change: the basis of ETag / Last-Modified.
+    """Changes whenever papers or listings change, or the term statistics are rebuilt (similar
+    papers on a paper page depend on them, app.radar): the basis of ETag / Last-Modified.
 
-    One statement of three index lookups (ix_papers_modified_at and two primary keys), whatever
+    One statement of four index lookups (ix_papers_modified_at and three primary keys), whatever
     the table size.
     """
-    modified, newest, listings = session.execute(
+    modified, newest, listings, statistics = session.execute(
         select(
             select(func.max(Paper.modified_at)).scalar_subquery(),
             select(func.max(Paper.id)).scalar_subquery(),
             select(func.max(PaperListing.id)).scalar_subquery(),
+            select(func.max(TermStatistics.id)).scalar_subquery(),
         )
     ).one()
     stamp = modified.isoformat() if modified else "-"
-    return f"{stamp}/{newest or 0}/{listings or 0}"
+    return f"{stamp}/{newest or 0}/{listings or 0}/{statistics or 0}"
 
 
 def _announce_rank(announce_type) -> ColumnElement[int]:

@@ -1,5 +1,5 @@
-"""HTML pages: Curated Daily (`/`), one paper (`/papers/{id}`), one author (`/authors/{name}`) and
-the sources (`/sources`).
+"""HTML pages: Curated Daily (`/`), one paper with its similar papers (`/papers/{id}`), one
+author (`/authors/{name}`) and the sources (`/sources`).
 
 Routes parse input, call one builder and render its typed page context (app.web.daily_view,
 app.web.views) with a template (app.web.templating).
@@ -13,14 +13,13 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.briefings.tldr_store import tldrs_by_row
-from app.curation.items import get_paper
 from app.web.author_view import build_author_page
 from app.web.daily_view import build_daily_page
 from app.web.deps import MAX_VALUE_LENGTH, BadParameterError, SessionDep, parse_filters
 from app.web.links import PAGE_FILTERS, ViewQuery
+from app.web.paper_view import build_paper_page
 from app.web.sources_view import build_sources_page
 from app.web.templating import render_page
-from app.web.views import build_paper_detail
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,12 +62,12 @@ def daily(request: Request, session: SessionDep) -> Response:
 def paper(paper_id: str, request: Request, session: SessionDep) -> Response:
     """One paper by its public id (`2606.12883`, `hep-th/9901001`, `doi:…`)."""
     parse_filters(request, frozenset())
-    item = get_paper(session, paper_id)
-    if item is None:
+    page = build_paper_page(session, paper_id)
+    if page is None:
         raise HTTPException(
             status_code=404, detail=f"No paper with id “{paper_id}” is stored here."
         )
-    return render_page("paper.html", build_paper_detail(item))
+    return render_page("paper.html", page)
 
 
 @router.get("/authors/{name:path}", response_class=HTMLResponse)

@@ -89,6 +89,7 @@ class PaperDetail:
     journal_doi: str | None
     date_term: str  # "Announced", "First listed here" …
     day_href: str | None
+    similar: tuple = ()  # app.web.paper_view.SimilarLink, best first
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,9 @@ def make_pager(page: int, has_next: bool, query: ViewQuery) -> Pager | None:
     return Pager(page, previous, following)
 
 
-def build_paper_detail(item: PaperItem) -> PaperDetail:
-    """The paper page: the full abstract, every author and category, comments, identifiers."""
+def build_paper_detail(item: PaperItem, similar: tuple = ()) -> PaperDetail:
+    """The paper page: the full abstract, every author and category, comments, identifiers, and
+    the similar papers' links (app.web.paper_view)."""
     empty = ViewQuery()
     card = make_card(item, 1, CardLinks.for_query(empty), full=True)
     return PaperDetail(
@@ -174,4 +176,5 @@ def build_paper_detail(item: PaperItem) -> PaperDetail:
         journal_doi=item.journal_doi,
         date_term=DATE_TERMS[card.date_label],
         day_href=f"/?day={item.published.isoformat()}" if item.published else None,
+        similar=similar,
     )

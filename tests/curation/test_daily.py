@@ -116,7 +116,7 @@ def test_no_days_before_the_first_poll(session_factory):
     with session_factory() as session:
         assert latest_day(session) is None
         assert adjacent_days(session, MON) == (None, None)
-        assert data_version(session) == "-/0/0"
+        assert data_version(session) == "-/0/0/0"
         assert list_papers(session, default_view(session, PaperFilters())).items == []
 
 

@@ -1,16 +1,21 @@
 """Terms of a paper for TF-IDF: words and two-word phrases, lightly stemmed, with a display form.
 
-Pure Python on purpose: a day's papers are a few thousand short texts, and the whole offline
-briefing stays well under a second per thousand papers without numpy (bench/briefings.py).
+Shared by the offline briefer (themes, connections) and the radar's text model (app.radar), so
+both read a paper the same way. Pure Python on purpose: a day's papers are a few thousand short
+texts, and the whole offline briefing stays well under a second per thousand papers without numpy
+(bench/briefings.py).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 _MATH = re.compile(r"\$[^$]*\$")
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W_]+)*")
+# A word, or a mark that ends a phrase (punctuation: one character, so never a term).
+_WORD_OR_BREAK = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W_]+)*|[.,;:!?()\[\]{}]")
 
 # Function words, and words every abstract uses ("propose", "results"): no theme is named by them.
 _STOPWORD_TEXT = """
@@ -62,9 +67,11 @@ def words(text: str) -> list[str | None]:
     return found
 
 
-def count_terms(text: str, display: dict[str, Counter]) -> Counter:
-    """Term counts of `text` (words and adjacent-word phrases); records surface forms in
-    `display` so a theme can be named as its papers write it."""
+def count_terms(text: str, display: dict[str, Counter] | None = None) -> Counter:
+    """Term counts of `text` (words and adjacent-word phrases); with `display`, records surface
+    forms there so a term can be shown as papers write it ("bias", not the stem "bia")."""
+    if display is None:
+        return Counter(term_counts(text))
     counts: Counter = Counter()
     previous: str | None = None
     previous_surface = ""
@@ -83,9 +90,68 @@ def count_terms(text: str, display: dict[str, Counter]) -> Counter:
     return counts
 
 
+def term_counts(text: str) -> dict[str, int]:
+    """Counts of the same terms as `count_terms`, without surface forms and about twice as fast
+    (the radar reads every candidate paper of a day with it, app.radar.vectors). Unlike it, a
+    phrase never spans punctuation ("…networks. Graphs…" gives no "network graph"), and a
+    hyphenated word also counts its parts ("eeg-based" gives "eeg" too)."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    previous: str | None = None
+    for word in _WORD_OR_BREAK.findall(_MATH.sub(" . ", text.lower())):
+        if word in STOPWORDS or len(word) < 3 or word.replace("-", "").isdigit():
+            previous = None
+            continue
+        term = _STEMS.get(word)
+        if term is None:
+            term = _remember_stem(word)
+        counts[term] = get(term, 0) + 1
+        if previous is not None:
+            phrase = f"{previous} {term}"
+            counts[phrase] = get(phrase, 0) + 1
+        previous = term
+        if "-" in word:  # "eeg-based" also says "eeg": papers write compounds many ways
+            for part in word.split("-"):
+                if part not in STOPWORDS and len(part) >= 3 and not part.isdigit():
+                    part = stem(part)
+                    counts[part] = get(part, 0) + 1
+    return counts
+
+
+_STEMS: dict[str, str] = {}
+_STEM_CACHE_LIMIT = 200_000  # distinct words remembered (a few MB); past it, stems are recomputed
+
+
+def _remember_stem(word: str) -> str:
+    term = stem(word)
+    if len(_STEMS) < _STEM_CACHE_LIMIT:
+        _STEMS[word] = term
+    return term
+
+
 def display_form(term: str, display: dict[str, Counter]) -> str:
     """The most common surface form of `term` (ties: alphabetical), for theme names."""
     forms = display.get(term)
     if not forms:
         return term
     return min(forms.items(), key=lambda item: (-item[1], item[0]))[0]
+
+
+def surface_forms(texts: Iterable[str]) -> dict[str, str]:
+    """Per stem that `texts` never write as such, a word they do write ("bia" -> "bias"), so a
+    term can be shown as a word; stems that are words themselves need no entry."""
+    written: set[str] = set()
+    forms: dict[str, str] = {}
+    for text in texts:
+        for word in _WORD.findall(_MATH.sub(" ", text.lower())):
+            term = stem(word)
+            if term == word:
+                written.add(word)
+            else:
+                forms.setdefault(term, word)
+    return {term: word for term, word in forms.items() if term not in written}
+
+
+def readable_term(term: str, forms: dict[str, str]) -> str:
+    """`term` (a stem or a two-stem phrase) in written words, using `surface_forms`."""
+    return " ".join(forms.get(part, part) for part in term.split(" "))
