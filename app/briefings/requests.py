@@ -4,7 +4,7 @@ nobody can spend the LLM key or flood the queue (issue 5)."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -40,3 +40,23 @@ def request_anonymous(session: Session, scope: BriefingScope, client: str, now: 
     if store.recent_requests(session, ANONYMOUS, since) >= PER_INSTANCE:
         raise RateLimitedError("this instance takes no more briefing requests this hour", retry)
     return store.request_briefing(session, scope, "offline", requester, now).id
+
+
+PER_PERSON = 12  # personal briefings one signed-in person may request per day
+PERSONAL_WINDOW = timedelta(days=1)
+
+
+def personal_requester(user_id: int) -> str:
+    """The requester name of a signed-in person's briefings."""
+    return f"user:{user_id}:"
+
+
+def request_personal(
+    session: Session, user_id: int, day: date | None, backend: str, now: datetime
+) -> int:
+    """Queue a briefing of this person's radar of `day` (None: the latest day); returns its id."""
+    requester = personal_requester(user_id)
+    if store.recent_requests(session, requester, now - PERSONAL_WINDOW) >= PER_PERSON:
+        raise RateLimitedError(f"at most {PER_PERSON} personal briefings a day", 3600)
+    scope = BriefingScope(day=day, radar_user=user_id)
+    return store.request_briefing(session, scope, backend, requester, now).id

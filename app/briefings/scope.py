@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
 from app.curation.daily import PaperFilters, default_view, list_papers
+from app.curation.items import load_items
+from app.radar.ranking import rank_radar
 from app.schemas import PaperItem
 
 MAX_PAPERS = 2_000  # a briefing of more papers than this covers the newest MAX_PAPERS
@@ -25,6 +27,9 @@ class BriefingScope:
     categories: tuple[str, ...] = ()
     sources: tuple[int, ...] = ()
     query: str | None = None
+    # A personal briefing: this person's radar of the day (issue 6). Private to them; the
+    # briefing row's user_id says so, and the other filters do not apply.
+    radar_user: int | None = None
 
     @property
     def filters(self) -> PaperFilters:
@@ -38,18 +43,23 @@ class BriefingScope:
         )
 
     def to_json(self) -> dict:
-        """The `scope` of DESIGN's briefing record."""
-        return {
+        """The `scope` of DESIGN's briefing record (`radar` only on personal briefings)."""
+        scope = {
             "day": self.day.isoformat() if self.day else None,
             "authors": list(self.authors),
             "categories": list(self.categories),
             "sources": list(self.sources),
             "query": self.query,
         }
+        if self.radar_user is not None:
+            scope["radar"] = True
+        return scope
 
     def describe(self) -> str:
         """The briefing's heading: "Briefing: 2024-11-28 · category cs.LG"."""
         parts = [self.day.isoformat()] if self.day else ["every day"]
+        if self.radar_user is not None:
+            return "Your radar: " + parts[0]
         parts += [f"category {c}" for c in self.categories]
         parts += [f"author {a}" for a in self.authors]
         parts += [f"source {s}" for s in self.sources]
@@ -58,14 +68,17 @@ class BriefingScope:
         return "Briefing: " + " · ".join(parts)
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), sort_keys=True)
+        stored = self.to_json()
+        if self.radar_user is not None:
+            stored["radar"] = self.radar_user  # the owner's id, stored; shown as `true`
+        return json.dumps(stored, sort_keys=True)
 
     @classmethod
     def from_json(cls, data: dict) -> BriefingScope:
         """A scope from its JSON; raises ValueError on a malformed one."""
         if not isinstance(data, dict):
             raise ValueError("scope must be an object")
-        unknown = set(data) - {"day", "authors", "categories", "sources", "query"}
+        unknown = set(data) - {"day", "authors", "categories", "sources", "query", "radar"}
         if unknown:
             raise ValueError(f"unknown scope field {sorted(unknown)[0]!r}")
         day = data.get("day")
@@ -78,6 +91,7 @@ class BriefingScope:
             categories=_strings(data.get("categories") or [], "categories"),
             sources=_ids(data.get("sources") or []),
             query=query.strip() if query else None,
+            radar_user=_radar_user(data.get("radar")),
         )
 
     @classmethod
@@ -89,6 +103,16 @@ def _strings(values, name: str) -> tuple[str, ...]:
     if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
         raise ValueError(f"{name} must be a list of non-empty strings")
     return tuple(v.strip() for v in values)
+
+
+def _radar_user(value) -> int | None:
+    # Stored rows carry the owner's id; a scope sent by a client says `true` at most, and the
+    # web sets the owner from the session, never from the body.
+    if value is None or value is False or value is True:
+        return None
+    if not isinstance(value, int) or value <= 0:
+        raise ValueError("radar must be true or false")
+    return value
 
 
 def _ids(values) -> tuple[int, ...]:
@@ -104,17 +128,24 @@ def resolve_scope(session: Session, scope: BriefingScope) -> BriefingScope:
     view = default_view(session, scope.filters)
     if view.day == scope.day:
         return scope
-    return BriefingScope(scope.day if view.day is None else view.day, *_rest(scope))
-
-
-def _rest(scope: BriefingScope) -> tuple:
-    return scope.authors, scope.categories, scope.sources, scope.query
+    return replace(scope, day=scope.day if view.day is None else view.day)
 
 
 def select_scope_papers(
     session: Session, scope: BriefingScope, limit: int = MAX_PAPERS
 ) -> list[PaperItem]:
-    """The scope's papers (at most `limit`), read page by page through `list_papers`."""
+    """The scope's papers (at most `limit`), read page by page through `list_papers`; a
+    personal scope's are the person's radar of the day, best first."""
+    if scope.radar_user is not None:
+        entries = rank_radar(
+            session,
+            scope.radar_user,
+            since=scope.day,
+            until=scope.day,
+            limit=limit,
+            now=datetime.now(UTC),
+        )
+        return load_items(session, [entry.paper_id for entry in entries])
     items: list[PaperItem] = []
     page = 1
     while len(items) < limit:

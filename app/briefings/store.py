@@ -28,6 +28,7 @@ def request_briefing(
     """Queue a briefing of `scope`; returns the row (its id is the job id)."""
     row = Briefing(
         status="queued",
+        user_id=scope.radar_user,
         scope=scope.dumps(),
         backend=backend,
         requester=requester,
@@ -114,20 +115,33 @@ def fail_briefing(session: Session, briefing_id: int, reason: str, now: datetime
     row.status, row.error, row.finished_at, row.body = "failed", reason, now, None
 
 
-def get_briefing(session: Session, briefing_id: int) -> BriefingRecord | None:
-    """One briefing with its references, in DESIGN's shape."""
+def get_briefing(
+    session: Session, briefing_id: int, viewer_id: int | None = None, *, owner_only: bool = False
+) -> BriefingRecord | None:
+    """One briefing with its references, in DESIGN's shape; a personal briefing exists only
+    for its owner (`viewer_id`), so nobody else can tell it from a missing one."""
     row = session.get(Briefing, briefing_id)
-    if row is None:
+    if row is None or (row.user_id is not None and row.user_id != viewer_id):
+        return None
+    if owner_only and row.user_id is None:
         return None
     return _record(row, _references(session, [briefing_id])[briefing_id])
 
 
-def list_briefings(session: Session, page: int, size: int) -> tuple[list[BriefingRecord], int]:
-    """One page of briefings, newest first, in DESIGN's shape (references batched, no N+1)."""
-    total = session.scalar(select(func.count()).select_from(Briefing)) or 0
+def list_briefings(
+    session: Session, page: int, size: int, owner_id: int | None = None
+) -> tuple[list[BriefingRecord], int]:
+    """One page of briefings, newest first, in DESIGN's shape (references batched, no N+1):
+    the instance's public ones, or with `owner_id` that person's personal ones."""
+    owned = Briefing.user_id.is_(None) if owner_id is None else Briefing.user_id == owner_id
+    total = session.scalar(select(func.count()).select_from(Briefing).where(owned)) or 0
     rows = list(
         session.scalars(
-            select(Briefing).order_by(Briefing.id.desc()).limit(size).offset((page - 1) * size)
+            select(Briefing)
+            .where(owned)
+            .order_by(Briefing.id.desc())
+            .limit(size)
+            .offset((page - 1) * size)
         )
     )
     references = _references(session, [row.id for row in rows])

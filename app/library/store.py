@@ -184,6 +184,13 @@ def library_paper_ids(session: Session, user_id: int, *, tag: str | None = None)
     return [paper_id for paper_id, tags in rows if any(t.casefold() == wanted for t in _tags(tags))]
 
 
+def library_entries(session: Session, user_id: int, *, tag: str | None = None) -> list[SavedEntry]:
+    """The person's saved entries, newest saved first; `tag` (any case) narrows them."""
+    ids = library_paper_ids(session, user_id, tag=tag)
+    saved = load_saved(session, user_id, ids)
+    return [saved[paper_id] for paper_id in ids if paper_id in saved]
+
+
 def library_tags(session: Session, user_id: int) -> list[tuple[str, int]]:
     """The person's tags with how many papers carry each, most used first."""
     counts: Counter[str] = Counter()

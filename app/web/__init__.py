@@ -16,12 +16,21 @@ from starlette.responses import Response
 from app import __version__
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
-<<<<<<< HEAD
-from app.web import account_pages, api, briefings_api, briefings_pages, feeds, me_api, pages
+from app.web import (
+    account_pages,
+    api,
+    briefings_api,
+    briefings_pages,
+    feeds,
+    library_pages,
+    me_api,
+    pages,
+    radar_feed,
+    radar_pages,
+    settings_pages,
+    unsubscribe,
+)
 from app.web.auth import LoginRequiredError, login_redirect_target, make_session_serializer
-=======
-from app.web import api, briefings_api, briefings_pages, feeds, pages, unsubscribe
->>>>>>> library-deliveries
 from app.web.conditional import ConditionalMiddleware
 from app.web.security import SecurityHeadersMiddleware
 from app.web.templating import STATIC_DIR, render_page
@@ -71,6 +80,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.include_router(account_pages.router)
     application.include_router(api.router)
     application.include_router(me_api.router)
+    application.include_router(radar_pages.router)
+    application.include_router(library_pages.router)
+    application.include_router(settings_pages.router)
+    application.include_router(radar_feed.router)
     application.include_router(briefings_api.router)
     application.include_router(briefings_pages.router)
     application.include_router(feeds.router)

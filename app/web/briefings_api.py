@@ -14,6 +14,7 @@ from app.briefings.records import BriefingRecord
 from app.briefings.requests import RateLimitedError, request_anonymous
 from app.briefings.scope import BriefingScope
 from app.briefings.store import get_briefing, list_briefings
+from app.web.auth import OptionalUserDep
 from app.web.deps import BadParameterError, SessionDep, WriteSessionDep, parse_page
 
 router = APIRouter(prefix="/api")
@@ -31,9 +32,10 @@ def briefings(request: Request, session: SessionDep) -> dict:
 
 
 @router.get("/briefings/{briefing_id}", response_model=BriefingRecord)
-def briefing(briefing_id: int, session: SessionDep) -> BriefingRecord:
-    """One briefing: `status` queued|running|done|failed, `body` (Markdown), `references`, …"""
-    record = get_briefing(session, briefing_id)
+def briefing(briefing_id: int, session: SessionDep, user: OptionalUserDep) -> BriefingRecord:
+    """One briefing: `status` queued|running|done|failed, `body` (Markdown), `references`, …
+    A personal briefing answers only its owner (anyone else: 404, as for a missing one)."""
+    record = get_briefing(session, briefing_id, user.id if user else None)
     if record is None:
         raise HTTPException(status_code=404, detail=f"no briefing with id {briefing_id}")
     return record

@@ -12,6 +12,7 @@ from starlette.datastructures import MultiDict
 
 from app.briefings.scope import BriefingScope
 from app.briefings.store import get_briefing, list_briefings
+from app.web.auth import OptionalUserDep
 from app.web.briefing_view import briefing_markdown, build_briefing_page, build_list_page
 from app.web.briefings_api import queue_anonymous
 from app.web.deps import BadParameterError, SessionDep, WriteSessionDep, parse_page
@@ -37,19 +38,24 @@ def briefings(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/briefings/{briefing_id}.md")
-def briefing_download(briefing_id: int, request: Request, session: SessionDep) -> Response:
+def briefing_download(
+    briefing_id: int, request: Request, session: SessionDep, user: OptionalUserDep
+) -> Response:
     """The briefing as a Markdown file with its references."""
-    record = _done(session, briefing_id)
+    record = _done(session, briefing_id, user.id if user else None)
     text = briefing_markdown(record, str(request.base_url))
     headers = {"Content-Disposition": f'attachment; filename="briefing-{briefing_id}.md"'}
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8", headers=headers)
 
 
 @router.get("/briefings/{briefing_id}", response_class=HTMLResponse)
-def briefing(briefing_id: int, request: Request, session: SessionDep) -> Response:
-    """One briefing: its body with linked citations and its references."""
+def briefing(
+    briefing_id: int, request: Request, session: SessionDep, user: OptionalUserDep
+) -> Response:
+    """One briefing: its body with linked citations and its references (a personal one only
+    for its owner; anyone else gets the same 404 as for a missing one)."""
     parse_page(request)
-    record = get_briefing(session, briefing_id)
+    record = get_briefing(session, briefing_id, user.id if user else None)
     if record is None:
         raise HTTPException(status_code=404, detail=f"There is no briefing {briefing_id}.")
     return render_page("briefing.html", build_briefing_page(record))
@@ -82,8 +88,8 @@ async def request_briefing(request: Request, session: WriteSessionDep) -> Respon
     return RedirectResponse(f"/briefings/{briefing_id}", status_code=303)
 
 
-def _done(session, briefing_id: int):
-    record = get_briefing(session, briefing_id)
+def _done(session, briefing_id: int, viewer_id: int | None):
+    record = get_briefing(session, briefing_id, viewer_id)
     if record is None or record.status != "done":
         raise HTTPException(status_code=404, detail=f"Briefing {briefing_id} has no text yet.")
     return record

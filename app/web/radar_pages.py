@@ -1,0 +1,134 @@
+"""The radar page (/radar): today's papers ranked for this person, each with its reasons.
+
+Private (Cache-Control: private, no-store); every card keeps the public card's markup, with the
+reasons and the feedback controls around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from markupsafe import Markup
+from starlette.responses import Response
+
+from app.accounts import follows
+from app.briefings.requests import RateLimitedError, request_personal
+from app.curation.days import latest_day
+from app.curation.items import find_paper_id, public_ids
+from app.library import store as library
+from app.radar.model_store import model_top_terms, update_model
+from app.web.auth import PageUserDep, check_form_csrf
+from app.web.card_store import page_cards
+from app.web.deps import BadParameterError, SessionDep
+from app.web.links import CardLinks, ViewQuery
+from app.web.me_api import personal_backend
+from app.web.radar_query import parse_radar_range, radar_entries
+from app.web.templating import render_page
+
+router = APIRouter(include_in_schema=False)
+PRIVATE = {"Cache-Control": "private, no-store"}
+
+
+@dataclass(frozen=True)
+class RadarCard:
+    card: Markup
+    paper_id: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RadarPage:
+    email: str
+    csrf_token: str
+    heading: str
+    summary: str
+    cards: tuple[RadarCard, ...]
+    since: str
+    until: str
+    brief_day: str  # the one day a "Brief my radar" covers ("" = the latest)
+    follow_count: int
+    saved_count: int
+    top_terms: tuple[str, ...]
+
+
+def _heading(since: date | None, until: date | None, shown_day: date | None) -> str:
+    if since is None:
+        return f"Today's radar · {shown_day:%A, %-d %B %Y}" if shown_day else "Today's radar"
+    if since == until:
+        return f"Radar · {since:%A, %-d %B %Y}"
+    return f"Radar · {since:%-d %b} – {until:%-d %b %Y}"
+
+
+@router.get("/radar")
+def radar(request: Request, user: PageUserDep, session: SessionDep) -> Response:
+    """Ranked papers with reasons, the model's top terms, and a range form."""
+    since, until = parse_radar_range(request)
+    entries = radar_entries(session, user.id, since, until)
+    ids = [entry.paper_id for entry in entries]
+    links = CardLinks.for_query(ViewQuery())
+    rendered = page_cards(session, ids, 1, links)
+    public = public_ids(session, ids)
+    cards = tuple(
+        RadarCard(card, public[entry.paper_id], entry.reasons)
+        for card, entry in zip(rendered, entries, strict=True)
+    )
+    rules = follows.list_follows(session, user.id)
+    saved = len(library.library_entries(session, user.id))
+    shown = len(cards)
+    page = RadarPage(
+        email=user.email,
+        csrf_token=user.csrf_token,
+        heading=_heading(since, until, latest_day(session) if since is None else None),
+        summary=f"{shown} paper{'' if shown == 1 else 's'} for you, best first",
+        cards=cards,
+        since=since.isoformat() if since else "",
+        until=until.isoformat() if until else "",
+        brief_day=until.isoformat() if until else "",
+        follow_count=sum(1 for r in rules if not r.muted),
+        saved_count=saved,
+        top_terms=tuple(
+            term for term, weight in model_top_terms(session, user.id, 12) if weight > 0
+        ),
+    )
+    return render_page("radar.html", page, headers=PRIVATE)
+
+
+FEEDBACK_KINDS = {"not_interested": "Not interested", "seen": "Seen"}
+
+
+@router.post("/radar/feedback")
+async def radar_feedback(request: Request, user: PageUserDep) -> Response:
+    """A form post from a radar card: hide it as seen, or as not interesting (the model learns)."""
+    await check_form_csrf(request, user)
+    form = await request.form()
+    kind = str(form.get("kind", ""))
+    back = "/radar"
+    with request.app.state.write_session_factory() as session, session.begin():
+        paper_id = find_paper_id(session, str(form.get("paper", "")))
+        if paper_id is not None and kind in FEEDBACK_KINDS:
+            now = datetime.now(UTC)
+            library.set_feedback(session, user.id, paper_id, kind, now=now)
+            if kind == "not_interested":
+                update_model(session, user.id, now=now)
+    return RedirectResponse(back, status_code=303)
+
+
+@router.post("/radar/brief")
+async def brief_radar(request: Request, user: PageUserDep) -> Response:
+    """ "Brief my radar": queue a personal briefing of the shown day, then open it."""
+    await check_form_csrf(request, user)
+    form = await request.form()
+    try:
+        day = date.fromisoformat(str(form.get("day"))) if form.get("day") else None
+    except ValueError:
+        raise BadParameterError("day must be a date as YYYY-MM-DD") from None
+    backend = personal_backend(request.app.state.settings)
+    try:
+        with request.app.state.write_session_factory() as session, session.begin():
+            briefing_id = request_personal(session, user.id, day, backend, datetime.now(UTC))
+    except RateLimitedError as error:
+        raise HTTPException(429, str(error), {"Retry-After": str(error.retry_after)}) from None
+    return RedirectResponse(f"/briefings/{briefing_id}", status_code=303)
