@@ -236,6 +236,8 @@ def start_ceiling(url: str) -> Server:
 def run_wrk(server: Server, paths: Path, seconds: float, args) -> dict:
     """One wrk run; the figures rotate.lua's done() printed."""
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds:g}s"]
+    if getattr(args, "cookie", None):  # a signed-in reader (bench/radar_http.py)
+        command += ["-H", f"Cookie: {args.cookie}"]
     command += ["--timeout", "10s", "-s", str(LUA), server.url, "--", str(paths), str(args.threads)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     for line in done.stdout.splitlines():

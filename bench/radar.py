@@ -3,6 +3,7 @@ papers, on SQLite and PostgreSQL side by side (prints, asserts nothing).
 
     python bench/radar.py [--papers 1000000] [--seed 1] [--no-sqlite] [--no-postgres]
                           [--saves 20] [--similar 200] [--vocabulary]
+                          [--no-pages] [--page-runs 3] [--page-seconds 15] [--connections 32]
 
 For each database: build or reuse the corpus (bench/corpus.py), build the term statistics if
 there are none (what `academichub index rebuild` and the worker do), prepare a person with 50
@@ -14,7 +15,9 @@ follows of mixed kinds drawn from the corpus, 3 mute rules and 500 saved papers
 - `rank_radar` on the latest day: a cold process (every cache empty), after a change of the
   person's (their ranking recomputed, the day's papers cached), and warm (p50 / p99 of 200);
   and over the last 7 days: the week's papers read (term statistics loaded), after a change;
-- `similar_papers` for `--similar` random papers, vectors not cached (p50 / p99).
+- `similar_papers` for `--similar` random papers, vectors not cached (p50 / p99);
+- over HTTP (bench/radar_http.py): req/s, p50 and p99 of `/` and `/radar` with the person's
+  session, wrk at `--connections`, rounds interleaved, and the radar ÷ daily ratios.
 With `--vocabulary`, also what app/radar/stats.py rejected: PostgreSQL's `ts_stat` over the
 whole table and an FTS5 `fts5vocab` lookup of a common word.
 
@@ -40,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import delete, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from app.accounts.passwords import hash_password  # noqa: E402
 from app.curation.days import latest_day  # noqa: E402
 from app.db import make_engine, make_session_factory, transaction  # noqa: E402
 from app.models import (  # noqa: E402
@@ -61,6 +65,7 @@ from app.radar.similar import similar_papers  # noqa: E402
 from app.radar.stats_store import current_stats, rebuild_term_statistics  # noqa: E402
 from app.text import author_match_key  # noqa: E402
 from bench.corpus import Corpus, CorpusSpec, describe, ensure_corpora  # noqa: E402
+from bench.radar_http import BENCH_PASSWORD, time_pages  # noqa: E402
 
 BENCH_EMAIL = "bench-radar@example.org"
 FOLLOWS = {"author": 20, "keyword": 15, "category": 10, "source": 5}
@@ -383,7 +388,8 @@ def time_vocabulary(url: str, corpus: Corpus) -> dict:
 def bench_database(name: str, url: str, corpus: Corpus, args) -> dict:
     print(f"{name}: preparing...", file=sys.stderr)
     results: dict = {"statistics": ensure_statistics(url)}
-    prepared = prepare_radar_user(url, corpus, seed=args.seed)
+    password_hash = hash_password(BENCH_PASSWORD)
+    prepared = prepare_radar_user(url, corpus, seed=args.seed, password_hash=password_hash)
     results["user"] = prepared
     print(f"  {prepared}", file=sys.stderr)
     results["model"] = time_models(url, prepared.user_id, args.saves, args.seed)
@@ -391,6 +397,9 @@ def bench_database(name: str, url: str, corpus: Corpus, args) -> dict:
     results["similar"] = time_similar(url, args.similar, args.seed)
     if args.vocabulary:
         results["vocabulary"] = time_vocabulary(url, corpus)
+    if not args.no_pages:
+        print(f"{name}: / and /radar over HTTP...", file=sys.stderr)
+        results["pages"] = time_pages(url, prepared.email, args)
     return results
 
 
@@ -399,7 +408,7 @@ def print_results(results: dict[str, dict]) -> None:
     print()
     print(f"| figure | {' | '.join(names)} |")
     print(f"| --- | {' | '.join('---:' for _ in names)} |")
-    for section in ("statistics", "model", "ranking", "similar", "vocabulary"):
+    for section in ("statistics", "model", "ranking", "similar", "vocabulary", "pages"):
         keys: list[str] = []
         for result in results.values():
             keys += [k for k in result.get(section, {}) if k not in keys]
@@ -422,6 +431,10 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=20)
     parser.add_argument("--similar", type=int, default=200)
     parser.add_argument("--vocabulary", action="store_true")
+    parser.add_argument("--no-pages", action="store_true", help="skip the HTTP comparison")
+    parser.add_argument("--page-runs", type=int, default=3, help="interleaved wrk rounds")
+    parser.add_argument("--page-seconds", type=float, default=15)
+    parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
     spec = CorpusSpec(papers=args.papers, seed=args.seed)
     corpora = ensure_corpora(spec, not args.no_sqlite, not args.no_postgres)

@@ -73,17 +73,42 @@ def rank_radar(
 ) -> list[RadarEntry]:
     """The person's radar over the papers listed from `since` to `until` (default: the latest
     announcement day, the Curated Daily page's papers), best first, at most `limit` entries."""
+    key = radar_key(session, user_id, since, until)
+    if key is None:
+        return []
+    return rank_for_key(session, key, limit=limit, now=now)
+
+
+@dataclass(frozen=True)
+class RadarKey:
+    """Everything one person's radar of a range depends on: equal keys, equal radars."""
+
+    database: str
+    user_id: int
+    span: tuple[date, date]
+    version: str
+    state: PersonState
+
+
+def radar_key(
+    session: Session, user_id: int, since: date | None = None, until: date | None = None
+) -> RadarKey | None:
+    """The key of the person's radar of the range (a few small statements); None when nothing
+    is listed or there is no such person. Pages cache what they render from it."""
     span = resolve_range(session, since, until)
     if span is None:
-        return []
+        return None
     state = read_person_state(session, user_id)
     if state.hide_seen is None:
-        return []
-    version = data_version(session)
-    key = (database_key(session), user_id, *span, version, state)
+        return None
+    return RadarKey(database_key(session), user_id, span, data_version(session), state)
+
+
+def rank_for_key(session: Session, key: RadarKey, *, limit: int, now: datetime) -> list[RadarEntry]:
+    """The radar `key` describes, computed once per key (and CACHE_TTL) in this process."""
     cached = _rankings.get(key)
     if cached is None or now - cached.computed_at >= CACHE_TTL:
-        entries = tuple(_compute(session, user_id, span, version, state))
+        entries = tuple(_compute(session, key.user_id, key.span, key.version, key.state))
         cached = Ranking(entries, now)
         _rankings.put(key, cached)
     return list(cached.entries[: max(limit, 0)])
@@ -207,7 +232,7 @@ def _source_labels(session: Session, follows: tuple[FollowRule, ...]) -> dict[in
 def invalidate_radar_cache(user_id: int) -> None:
     """Forget this process's rankings of one person (frees memory; never needed for
     correctness, see the module docstring)."""
-    _rankings.discard_where(lambda key: key[1] == user_id)
+    _rankings.discard_where(lambda key: key.user_id == user_id)
 
 
 def highlight_terms(session: Session, user_id: int) -> HighlightSet:

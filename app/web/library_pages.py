@@ -89,7 +89,7 @@ def library_page(request: Request, user: PageUserDep, session: SessionDep) -> Re
         for card, i in zip(rendered, kept, strict=True)
     )
     pairs = tuple((name, value) for name in sorted(chosen) for value in chosen[name])
-    total = len(library.library_entries(session, user.id))
+    total = len(entries) if tag is None else len(library.library_paper_ids(session, user.id))
     page = LibraryPage(
         user.csrf_token,
         cards,

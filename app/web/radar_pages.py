@@ -10,23 +10,23 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 from starlette.responses import Response
 
-from app.accounts import follows
 from app.briefings.requests import RateLimitedError, request_personal
-from app.curation.days import latest_day
 from app.curation.items import find_paper_id, public_ids
 from app.library import store as library
+from app.radar.cache import LruCache
 from app.radar.model_store import model_top_terms, update_model
+from app.radar.ranking import RadarKey, radar_key, rank_for_key
 from app.web.auth import PageUserDep, check_form_csrf
 from app.web.card_store import page_cards
 from app.web.deps import BadParameterError, SessionDep
 from app.web.links import CardLinks, ViewQuery
 from app.web.me_api import personal_backend
-from app.web.radar_query import parse_radar_range, radar_entries
-from app.web.templating import render_page
+from app.web.radar_query import RADAR_SIZE, parse_radar_range
+from app.web.templating import TEMPLATES
 
 router = APIRouter(include_in_schema=False)
 PRIVATE = {"Cache-Control": "private, no-store"}
@@ -41,7 +41,6 @@ class RadarCard:
 
 @dataclass(frozen=True)
 class RadarPage:
-    email: str
     csrf_token: str
     heading: str
     summary: str
@@ -62,38 +61,52 @@ def _heading(since: date | None, until: date | None, shown_day: date | None) -> 
     return f"Radar · {since:%-d %b} – {until:%-d %b %Y}"
 
 
+# Rendered radar pages per RadarKey (the person, the range, the data and everything of theirs
+# the ranking reads), with the CSRF token left as a placeholder: a reload costs the key's few
+# statements and a string replacement, like the Curated Daily page's cache (app.web.page_cache).
+_pages = LruCache[str](512)
+CSRF_PLACEHOLDER = "\x00csrf\x00"
+
+
 @router.get("/radar")
 def radar(request: Request, user: PageUserDep, session: SessionDep) -> Response:
     """Ranked papers with reasons, the model's top terms, and a range form."""
     since, until = parse_radar_range(request)
-    entries = radar_entries(session, user.id, since, until)
+    key = radar_key(session, user.id, since, until)
+    body = _pages.get(key) if key is not None else None
+    if body is None:
+        body = _render(session, key, since, until)
+        if key is not None:
+            _pages.put(key, body)
+    return HTMLResponse(body.replace(CSRF_PLACEHOLDER, user.csrf_token), headers=PRIVATE)
+
+
+def _render(session, key: RadarKey | None, since: date | None, until: date | None) -> str:
+    entries = rank_for_key(session, key, limit=RADAR_SIZE, now=datetime.now(UTC)) if key else []
     ids = [entry.paper_id for entry in entries]
-    links = CardLinks.for_query(ViewQuery())
-    rendered = page_cards(session, ids, 1, links)
+    rendered = page_cards(session, ids, 1, CardLinks.for_query(ViewQuery()))
     public = public_ids(session, ids)
     cards = tuple(
         RadarCard(card, public[entry.paper_id], entry.reasons)
         for card, entry in zip(rendered, entries, strict=True)
     )
-    rules = follows.list_follows(session, user.id)
-    saved = len(library.library_entries(session, user.id))
-    shown = len(cards)
+    state = key.state if key else None
+    follow_count = sum(1 for rule in state.follows if not rule.muted) if state else 0
+    saved = state.library[0] if state else 0
+    terms = model_top_terms(session, key.user_id, 12) if key else []
     page = RadarPage(
-        email=user.email,
-        csrf_token=user.csrf_token,
-        heading=_heading(since, until, latest_day(session) if since is None else None),
-        summary=f"{shown} paper{'' if shown == 1 else 's'} for you, best first",
+        csrf_token=CSRF_PLACEHOLDER,
+        heading=_heading(since, until, key.span[1] if key and since is None else None),
+        summary=f"{len(cards)} paper{'' if len(cards) == 1 else 's'} for you, best first",
         cards=cards,
         since=since.isoformat() if since else "",
         until=until.isoformat() if until else "",
         brief_day=until.isoformat() if until else "",
-        follow_count=sum(1 for r in rules if not r.muted),
+        follow_count=follow_count,
         saved_count=saved,
-        top_terms=tuple(
-            term for term, weight in model_top_terms(session, user.id, 12) if weight > 0
-        ),
+        top_terms=tuple(term for term, weight in terms if weight > 0),
     )
-    return render_page("radar.html", page, headers=PRIVATE)
+    return TEMPLATES.get_template("radar.html").render(page=page)
 
 
 FEEDBACK_KINDS = {"not_interested": "Not interested", "seen": "Seen"}
