@@ -100,6 +100,12 @@ FORBIDDEN = {
 }
 
 
+# The exceptions, each narrow: admins manage sources from the web through app.ingest.sources,
+# the sources table's write door, which validates and fetches nothing (polling stays with the
+# worker).
+ALLOWED = {"app.web.sources_admin": ("app.ingest.sources",)}
+
+
 def _module_name(path: Path) -> str:
     parts = path.relative_to(APP.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
@@ -127,7 +133,7 @@ def test_imports_follow_the_data_flow(path):
         for name in _imports(path)
         for banned in rules
         for prefix in banned
-        if name == prefix or name.startswith(prefix + ".")
+        if (name == prefix or name.startswith(prefix + ".")) and name not in ALLOWED.get(module, ())
     )
     assert bad == [], f"{module} imports {bad}"
 

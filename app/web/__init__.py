@@ -28,6 +28,7 @@ from app.web import (
     radar_feed,
     radar_pages,
     settings_pages,
+    sources_admin,
     unsubscribe,
 )
 from app.web.auth import LoginRequiredError, login_redirect_target, make_session_serializer
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.include_router(library_pages.router)
     application.include_router(settings_pages.router)
     application.include_router(radar_feed.router)
+    application.include_router(sources_admin.router)
     application.include_router(briefings_api.router)
     application.include_router(briefings_pages.router)
     application.include_router(feeds.router)

@@ -8,11 +8,13 @@ app.web.views) with a template (app.web.templating).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.briefings.tldr_store import tldrs_by_row
+from app.web.auth import OptionalUserDep
 from app.web.author_view import build_author_page
 from app.web.daily_view import build_daily_page
 from app.web.deps import MAX_VALUE_LENGTH, BadParameterError, SessionDep, parse_filters
@@ -84,7 +86,12 @@ def author(name: str, request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/sources", response_class=HTMLResponse)
-def sources(request: Request, session: SessionDep) -> Response:
-    """Configured sources with their health, and the catalogue with the command for each."""
+def sources(request: Request, session: SessionDep, user: OptionalUserDep) -> Response:
+    """Configured sources with their health, and the catalogue with the command for each;
+    an admin also gets the forms that add and remove sources (app.web.sources_admin)."""
     parse_filters(request, frozenset())
-    return render_page("sources.html", build_sources_page(session))
+    page = build_sources_page(session)
+    if user is None or not user.is_admin:
+        return render_page("sources.html", page)
+    page = replace(page, admin_csrf=user.csrf_token)
+    return render_page("sources.html", page, headers={"Cache-Control": "private, no-store"})

@@ -17,6 +17,7 @@ from app.curation.sources import SourceHealth, source_health
 
 @dataclass(frozen=True)
 class ConfiguredSource:
+    id: int
     label: str
     kind: str
     url: str
@@ -40,6 +41,9 @@ class SourcesPage:
     groups: tuple[CatalogueGroup, ...]
     configured_urls: frozenset[str]
     catalogue_size: int
+    admin_csrf: str = ""  # an admin's CSRF token: the page shows them the add and remove forms
+    message: str | None = None
+    error: str | None = None
 
 
 def build_sources_page(session: Session) -> SourcesPage:
@@ -76,6 +80,7 @@ def _configured(source: SourceHealth, public: frozenset[str]) -> ConfiguredSourc
     url = shown_url(source.url, public)
     error = source.last_error.replace(source.url, url) if source.last_error else None
     return ConfiguredSource(
+        id=source.id,
         label=source.label,
         kind=source.kind,
         url=url,

@@ -50,7 +50,8 @@ def test_sources_page_shows_health_and_the_catalogue(client, session_factory):
     assert "academichub sources add cs.AI" in commands
     added = doc.xpath("//span[@class='catalogue-added']")
     assert len(added) == 1 and "Nature" in added[0].getparent().text_content()
-    assert "waits for admin accounts" in response.text
+    assert "Admins add and remove sources here" in response.text
+    assert "/sources/add" not in response.text  # no forms for anonymous readers
 
 
 def test_empty_sources_page_and_unknown_parameters(client):
@@ -71,3 +72,40 @@ def test_private_feed_urls_are_not_shown_in_full(client, session_factory):
     body = client.get("/sources").text
     assert "s3cret" not in body and "abc123" not in body
     assert "https://feeds.example.org/…" in body and "HTTP 401" in body
+
+
+def test_only_admins_add_and_remove_sources(client, db_url):
+    from fastapi.testclient import TestClient
+
+    from tests.support.accounts import form_token, sign_up
+
+    sign_up(client, "admin@example.org")  # the first account is the admin
+    reader = TestClient(client.app)
+    sign_up(reader, "reader@example.org")
+    assert "/sources/add" in client.get("/sources").text
+    assert "/sources/add" not in reader.get("/sources").text
+    token = form_token(reader, "/settings")
+    refused = reader.post("/sources/add", data={"csrf_token": token, "target": "cs.AI"})
+    assert refused.status_code == 403
+    anonymous = TestClient(client.app).post(
+        "/sources/add", data={"target": "cs.AI"}, follow_redirects=False
+    )
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    assert client.post("/sources/add", data={"target": "cs.AI"}).status_code == 403  # no CSRF token
+    admin_token = form_token(client, "/sources")
+    added = client.post(
+        "/sources/add", data={"csrf_token": admin_token, "target": "cs.AI", "every": "30"}
+    )
+    assert added.status_code == 200 and "Added source" in added.text
+    again = client.post("/sources/add", data={"csrf_token": admin_token, "target": "cs.AI"})
+    assert again.status_code == 400 and "already source" in again.text
+    bad = client.post("/sources/add", data={"csrf_token": admin_token, "target": "cs.XX"})
+    assert bad.status_code == 400 and "Not added" in bad.text
+    source_id = added.text.split("Added source ")[1].split(",")[0]
+    assert (
+        reader.post(f"/sources/{source_id}/remove", data={"csrf_token": token}).status_code == 403
+    )
+    removed = client.post(f"/sources/{source_id}/remove", data={"csrf_token": admin_token})
+    assert removed.status_code == 200 and "Removed" in removed.text
+    gone = client.post(f"/sources/{source_id}/remove", data={"csrf_token": admin_token})
+    assert gone.status_code == 404
