@@ -1,5 +1,5 @@
 """The daily deliveries end to end: a real SMTP server, a real webhook receiver, the real app
-for the unsubscribe link, and a radar that reads the followed authors' papers of the day."""
+for the unsubscribe link, and the ranked radar (app.deliveries.radar_items)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from app.accounts.follows import add_follow
 from app.config import Settings
 from app.db import transaction
 from app.deliveries.jobs import deliver_daily
+from app.deliveries.radar_items import radar_digest_items
 from app.models import User
-from tests.deliveries.conftest import followed_authors_radar
 from tests.support.smtp_server import free_port
 from tests.support.users import add_user
 from tests.support.webhook_receiver import Answer
@@ -35,7 +35,7 @@ def _person(session_factory, email: str, follows: tuple[str, ...], **fields) -> 
     return user_id
 
 
-def _deliver(session_factory, settings, day, radar=followed_authors_radar):
+def _deliver(session_factory, settings, day, radar=radar_digest_items):
     return deliver_daily(
         session_factory, settings, radar_for=radar, day=day, base_url=BASE, now=NOW
     )
@@ -189,7 +189,7 @@ def test_a_failing_radar_for_one_person_does_not_stop_the_others(
     def radar(session, user_id, day):
         if user_id == ada:
             raise RuntimeError("model file is corrupt")
-        return followed_authors_radar(session, user_id, day)
+        return radar_digest_items(session, user_id, day)
 
     report = _deliver(session_factory, settings_for(smtp_server), THU, radar=radar)
 
