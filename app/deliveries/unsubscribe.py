@@ -17,15 +17,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.tokens import hash_token
 from app.models import User, UserToken
 
 PURPOSE = "unsubscribe"
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
-
-
-def token_hash(secret: str) -> str:
-    """The stored form of a personal secret (user_tokens.token_hash)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _derive(secret_key: str, user_id: int, created_at: datetime) -> str:
@@ -41,7 +37,7 @@ def unsubscribe_token(session: Session, user_id: int, *, secret_key: str, now: d
     ).first()
     if row is not None:
         secret = _derive(secret_key, user_id, row.created_at)
-        if hmac.compare_digest(row.token_hash, token_hash(secret)):
+        if hmac.compare_digest(row.token_hash, hash_token(secret)):
             return secret
         session.delete(row)  # the instance's key changed: the old link cannot be rebuilt
         session.flush()
@@ -49,7 +45,7 @@ def unsubscribe_token(session: Session, user_id: int, *, secret_key: str, now: d
     secret = _derive(secret_key, user_id, created_at)
     session.add(
         UserToken(
-            user_id=user_id, purpose=PURPOSE, token_hash=token_hash(secret), created_at=created_at
+            user_id=user_id, purpose=PURPOSE, token_hash=hash_token(secret), created_at=created_at
         )
     )
     session.flush()
@@ -66,7 +62,7 @@ def _token_row(session: Session, token: str) -> UserToken | None:
         return None
     return session.scalars(
         select(UserToken).where(
-            UserToken.token_hash == token_hash(token), UserToken.purpose == PURPOSE
+            UserToken.token_hash == hash_token(token), UserToken.purpose == PURPOSE
         )
     ).first()
 

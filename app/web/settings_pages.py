@@ -63,9 +63,8 @@ def settings_page(request: Request, user: PageUserDep, added: str | None = None)
     return _page(request, user, message=f"Now following {added}." if added else None)
 
 
-@router.post("/settings/follows")
-async def add_rule(request: Request, user: PageUserDep) -> Response:
-    """Add a follow or a mute rule from the page's form."""
+async def _add_from_form(request: Request, user) -> tuple[str, bool] | str:
+    """Add the rule a form post asked for: its (value, muted), or why not (a message)."""
     await check_form_csrf(request, user)
     form = await request.form()
     try:
@@ -78,9 +77,19 @@ async def add_rule(request: Request, user: PageUserDep) -> Response:
                 muted=form.get("muted") == "1",
                 now=datetime.now(UTC),
             )
+            return rule.value, rule.muted
     except follows.FollowError as error:
-        return _page(request, user, error=f"Not added: {error}.", status=400)
-    return _page(request, user, message=f"{'Muted' if rule.muted else 'Following'} {rule.value}.")
+        return str(error)
+
+
+@router.post("/settings/follows")
+async def add_rule(request: Request, user: PageUserDep) -> Response:
+    """Add a follow or a mute rule from the page's form."""
+    added = await _add_from_form(request, user)
+    if isinstance(added, str):
+        return _page(request, user, error=f"Not added: {added}.", status=400)
+    value, muted = added
+    return _page(request, user, message=f"{'Muted' if muted else 'Following'} {value}.")
 
 
 @router.post("/settings/follows/{follow_id}/remove")
@@ -158,18 +167,7 @@ def follow_form(request: Request, user: PageUserDep, kind: str, value: str) -> R
 @router.post("/follow")
 async def follow(request: Request, user: PageUserDep) -> Response:
     """Add the follow, then show it among the others."""
-    await check_form_csrf(request, user)
-    form = await request.form()
-    try:
-        with request.app.state.write_session_factory() as session, session.begin():
-            rule = follows.add_follow(
-                session,
-                user.id,
-                str(form.get("kind", "")),
-                str(form.get("value", "")),
-                now=datetime.now(UTC),
-            )
-    except follows.FollowError as error:
-        return _page(request, user, error=f"Not followed: {error}.", status=400)
-
-    return RedirectResponse(f"/settings?added={quote(rule.value)}", status_code=303)
+    added = await _add_from_form(request, user)
+    if isinstance(added, str):
+        return _page(request, user, error=f"Not followed: {added}.", status=400)
+    return RedirectResponse(f"/settings?added={quote(added[0])}", status_code=303)
