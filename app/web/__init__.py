@@ -21,6 +21,7 @@ from app.web import (
     api,
     briefings_api,
     briefings_pages,
+    exports,
     feeds,
     library_pages,
     me_api,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     application.include_router(briefings_api.router)
     application.include_router(briefings_pages.router)
     application.include_router(feeds.router)
+    application.include_router(exports.router)
     application.include_router(pages.router)
     application.include_router(unsubscribe.router)
     application.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

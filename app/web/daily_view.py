@@ -71,6 +71,7 @@ class DailyPage:
     empty: EmptyState | None
     pager: Pager | None
     feed_href: str
+    export_href: str  # the view as BibTeX (… .ris: as RIS)
     brief_hidden: tuple[tuple[str, str], ...] = ()  # the view's scope for "Brief this view"
 
 
@@ -108,6 +109,7 @@ def build_daily_page(
         empty=empty,
         pager=make_pager(filters.page, page.has_next, query),
         feed_href=query.without("page").href("/feeds/atom"),
+        export_href=query.href("/export/papers.bib"),
         brief_hidden=ViewQuery.from_filters(shown).without("shuffle", "page").pairs,
     )
 

@@ -142,3 +142,20 @@ def test_deliveries_refuse_a_private_webhook(ada):
     assert "Deliveries saved" in ok.text
     page = html.fromstring(ada.get("/settings").text)
     assert page.xpath("//input[@name='digest_enabled']/@checked")
+
+
+def test_any_view_exports_as_bibtex_and_ris(client, seeded):
+    import bibtexparser
+    import rispy
+
+    page = html.fromstring(client.get("/?category=cs.AI").text)
+    href = page.xpath("//a[text()='BibTeX']/@href")[0]
+    assert href == "/export/papers.bib?category=cs.AI"
+    entries = bibtexparser.parse_string(client.get(href).text).entries
+    assert sorted(e.fields_dict["eprint"].value for e in entries) == ["2411.00001", "2411.00002"]
+    ris_href = page.xpath("//a[text()='RIS']/@href")[0]
+    records = rispy.loads(client.get(ris_href).text)
+    assert len(records) == 2
+    latest = bibtexparser.parse_string(client.get("/export/papers.bib").text).entries
+    assert len(latest) == 2  # no filter: the latest day, as the page shows it
+    assert client.get("/export/papers.bib?colour=red").status_code == 400
