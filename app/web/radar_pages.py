@@ -64,7 +64,7 @@ def _heading(since: date | None, until: date | None, shown_day: date | None) -> 
 # Rendered radar pages per RadarKey (the person, the range, the data and everything of theirs
 # the ranking reads), with the CSRF token left as a placeholder: a reload costs the key's few
 # statements and a string replacement, like the Curated Daily page's cache (app.web.page_cache).
-_pages = LruCache[str](512)
+_pages = LruCache[str](64)  # a page of 100 cards is ~300 KB: at most ~20 MB a process
 CSRF_PLACEHOLDER = "\x00csrf\x00"
 
 
