@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -27,6 +28,7 @@ from app.web.links import CardLinks, ViewQuery
 from app.web.me_api import personal_backend
 from app.web.radar_query import RADAR_SIZE, parse_radar_range
 from app.web.templating import TEMPLATES
+from app.web.views import Pager
 
 router = APIRouter(include_in_schema=False)
 PRIVATE = {"Cache-Control": "private, no-store"}
@@ -51,6 +53,7 @@ class RadarPage:
     follow_count: int
     saved_count: int
     top_terms: tuple[str, ...]
+    pager: Pager | None
 
 
 def _heading(since: date | None, until: date | None, shown_day: date | None) -> str:
@@ -64,27 +67,53 @@ def _heading(since: date | None, until: date | None, shown_day: date | None) -> 
 # Rendered radar pages per RadarKey (the person, the range, the data and everything of theirs
 # the ranking reads), with the CSRF token left as a placeholder: a reload costs the key's few
 # statements and a string replacement, like the Curated Daily page's cache (app.web.page_cache).
-_pages = LruCache[str](64)  # a page of 100 cards is ~300 KB: at most ~20 MB a process
+_pages = LruCache[str](64)  # a page of 50 cards is ~250 KB: at most ~16 MB a process
+RADAR_PAGE = 50  # cards a page, as on the Curated Daily page
 CSRF_PLACEHOLDER = "\x00csrf\x00"
 
 
 @router.get("/radar")
 def radar(request: Request, user: PageUserDep, session: SessionDep) -> Response:
     """Ranked papers with reasons, the model's top terms, and a range form."""
-    since, until = parse_radar_range(request)
+    since, until = parse_radar_range(request, frozenset({"page"}))
+    number = _page_number(request)
     key = radar_key(session, user.id, since, until)
-    body = _pages.get(key) if key is not None else None
+    body = _pages.get((key, number)) if key is not None else None
     if body is None:
-        body = _render(session, key, since, until)
+        body = _render(session, key, since, until, number)
         if key is not None:
-            _pages.put(key, body)
+            _pages.put((key, number), body)
     return HTMLResponse(body.replace(CSRF_PLACEHOLDER, user.csrf_token), headers=PRIVATE)
 
 
-def _render(session, key: RadarKey | None, since: date | None, until: date | None) -> str:
-    entries = rank_for_key(session, key, limit=RADAR_SIZE, now=datetime.now(UTC)) if key else []
+def _page_number(request: Request) -> int:
+    value = request.query_params.get("page", "1")
+    if not value.isdigit() or not 1 <= int(value) <= RADAR_SIZE // RADAR_PAGE:
+        raise BadParameterError(f"page must be 1 to {RADAR_SIZE // RADAR_PAGE}, got {value!r}")
+    return int(value)
+
+
+def _pager(since: date | None, until: date | None, number: int, has_next: bool) -> Pager | None:
+    if number == 1 and not has_next:
+        return None
+    span = [("since", since.isoformat()), ("until", until.isoformat())] if since and until else []
+
+    def href(target: int) -> str:
+        return "/radar?" + urlencode([*span, ("page", str(target))])
+
+    return Pager(
+        number, href(number - 1) if number > 1 else None, href(number + 1) if has_next else None
+    )
+
+
+def _render(
+    session, key: RadarKey | None, since: date | None, until: date | None, number: int
+) -> str:
+    ranked = rank_for_key(session, key, limit=RADAR_SIZE, now=datetime.now(UTC)) if key else []
+    first = (number - 1) * RADAR_PAGE
+    entries = ranked[first : first + RADAR_PAGE]
     ids = [entry.paper_id for entry in entries]
-    rendered = page_cards(session, ids, 1, CardLinks.for_query(ViewQuery()))
+    rendered = page_cards(session, ids, first + 1, CardLinks.for_query(ViewQuery()))
     public = public_ids(session, ids)
     cards = tuple(
         RadarCard(card, public[entry.paper_id], entry.reasons)
@@ -97,7 +126,8 @@ def _render(session, key: RadarKey | None, since: date | None, until: date | Non
     page = RadarPage(
         csrf_token=CSRF_PLACEHOLDER,
         heading=_heading(since, until, key.span[1] if key and since is None else None),
-        summary=f"{len(cards)} paper{'' if len(cards) == 1 else 's'} for you, best first",
+        summary=f"{len(ranked)} paper{'' if len(ranked) == 1 else 's'} for you, best first",
+        pager=_pager(since, until, number, first + RADAR_PAGE < len(ranked)),
         cards=cards,
         since=since.isoformat() if since else "",
         until=until.isoformat() if until else "",
