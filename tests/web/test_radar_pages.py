@@ -164,10 +164,7 @@ def test_any_view_exports_as_bibtex_and_ris(client, seeded):
 def test_the_radar_pages_fifty_at_a_time_and_refuses_bad_pages(ada):
     _post(ada, "/settings/follows", "/settings", kind="author", value="Zichen Liu")
     first = html.fromstring(ada.get("/radar?since=2024-11-27&until=2024-11-28").text)
-    assert (
-        first.xpath("//article/@data-paper-id") == ["2411.00001", "2411.00002"]
-        or len(first.xpath("//article")) == 2
-    )
+    assert set(first.xpath("//article/@data-paper-id")) == {"2411.00001", "2411.00002"}
     assert first.xpath("//nav[@class='pager']") == []  # 2 papers: one page
     assert ada.get("/radar?page=2").status_code == 200
     assert ada.get("/radar?page=3").status_code == 400
