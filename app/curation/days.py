@@ -41,14 +41,21 @@ def data_version(session: Session) -> str:
     One statement of four index lookups (ix_papers_modified_at and three primary keys), whatever
     the table size.
     """
-    modified, newest, listings, statistics = session.execute(
-        select(
-            select(func.max(Paper.modified_at)).scalar_subquery(),
-            select(func.max(Paper.id)).scalar_subquery(),
-            select(func.max(PaperListing.id)).scalar_subquery(),
-            select(func.max(TermStatistics.id)).scalar_subquery(),
-        )
-    ).one()
+    return version_text(*session.execute(select(*version_columns())).one())
+
+
+def version_columns() -> list:
+    """The data version's four lookups, as columns another statement can carry too."""
+    return [
+        select(func.max(Paper.modified_at)).scalar_subquery(),
+        select(func.max(Paper.id)).scalar_subquery(),
+        select(func.max(PaperListing.id)).scalar_subquery(),
+        select(func.max(TermStatistics.id)).scalar_subquery(),
+    ]
+
+
+def version_text(modified, newest, listings, statistics) -> str:
+    """The data version from its four lookups."""
     stamp = modified.isoformat() if modified else "-"
     return f"{stamp}/{newest or 0}/{listings or 0}/{statistics or 0}"
 

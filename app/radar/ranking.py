@@ -18,9 +18,18 @@ from functools import lru_cache
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.curation.days import data_version, latest_day
+from app.curation.days import latest_day, version_columns, version_text
 from app.db import one_of
-from app.models import Follow, PaperFeedback, SavedPaper, Source, TermStatistics, User, UserModel
+from app.models import (
+    Follow,
+    PaperFeedback,
+    PaperListing,
+    SavedPaper,
+    Source,
+    TermStatistics,
+    User,
+    UserModel,
+)
 from app.radar.cache import LruCache
 from app.radar.candidates import load_candidates
 from app.radar.model_store import NOT_INTERESTED, load_model
@@ -95,13 +104,11 @@ def radar_key(
 ) -> RadarKey | None:
     """The key of the person's radar of the range (a few small statements); None when nothing
     is listed or there is no such person. Pages cache what they render from it."""
-    span = resolve_range(session, since, until)
-    if span is None:
+    state, latest, version = _read_key_parts(session, user_id)
+    span = resolve_range(session, since, until, latest=latest)
+    if span is None or state.hide_seen is None:
         return None
-    state = read_person_state(session, user_id)
-    if state.hide_seen is None:
-        return None
-    return RadarKey(database_key(session), user_id, span, data_version(session), state)
+    return RadarKey(database_key(session), user_id, span, version, state)
 
 
 def rank_for_key(session: Session, key: RadarKey, *, limit: int, now: datetime) -> list[RadarEntry]:
@@ -115,17 +122,18 @@ def rank_for_key(session: Session, key: RadarKey, *, limit: int, now: datetime) 
 
 
 def resolve_range(
-    session: Session, since: date | None, until: date | None
+    session: Session, since: date | None, until: date | None, *, latest: date | None = None
 ) -> tuple[date, date] | None:
     """The range to rank: both ends given; one end alone (`until` alone is that day, `since`
-    alone runs to the latest day); neither, the latest announcement day. None: nothing listed."""
+    alone runs to the latest day); neither, the latest announcement day (`latest`, when the
+    caller read it already). None: nothing listed."""
     if since is None and until is None:
-        day = latest_day(session)
+        day = latest or latest_day(session)
         return (day, day) if day is not None else None
     if since is None:
         since = until
     if until is None:
-        until = max(latest_day(session) or since, since)
+        until = max(latest or latest_day(session) or since, since)
     assert since is not None and until is not None
     if since > until:
         raise RadarRangeError(f"the range starts ({since}) after it ends ({until})")
@@ -136,9 +144,15 @@ def resolve_range(
 
 def read_person_state(session: Session, user_id: int) -> PersonState:
     """The validators of a person's radar (see the module docstring)."""
+    return _read_key_parts(session, user_id)[0]
+
+
+def _read_key_parts(session: Session, user_id: int) -> tuple[PersonState, date | None, str]:
+    """The person's state, the latest announcement day and the data version: two statements
+    (the radar page reads them on every request, so they travel together)."""
     state, follows = _state_statements()
     row = session.execute(state, {"user_id": user_id}).one()
-    return PersonState(
+    person = PersonState(
         hide_seen=row[0],
         model_updated_at=row[1],
         stats_id=row[2],
@@ -146,6 +160,7 @@ def read_person_state(session: Session, user_id: int) -> PersonState:
         feedback=tuple(row[6:12]),
         follows=tuple(FollowRule(*f) for f in session.execute(follows, {"user_id": user_id})),
     )
+    return person, row[12], version_text(*row[13:17])
 
 
 @lru_cache(maxsize=1)
@@ -163,6 +178,8 @@ def _state_statements() -> tuple[Select, Select]:
         *_fingerprint(SavedPaper.paper_id, SavedPaper.saved_at, saved),
         *_fingerprint(PaperFeedback.paper_id, PaperFeedback.created_at, *seen),
         *_fingerprint(PaperFeedback.paper_id, PaperFeedback.created_at, *rejected),
+        select(func.max(PaperListing.listed_on)).scalar_subquery(),
+        *version_columns(),
     )
     follows = (
         select(Follow.kind, Follow.value, Follow.match_key, Follow.muted)
