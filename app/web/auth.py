@@ -119,7 +119,7 @@ def _token_user(request: Request) -> CurrentUser | None:
 
 def optional_user(request: Request) -> CurrentUser | None:
     """The signed-in person, if any (a session cookie; API routes also take a bearer token)."""
-    if "user" not in request.state._state:
+    if not hasattr(request.state, "user"):
         user = _token_user(request) if request.url.path.startswith("/api/") else None
         request.state.user = user or _session_user(request)
     return request.state.user
@@ -155,7 +155,7 @@ def form_csrf_token(request: Request, user: CurrentUser | None) -> str:
     """The token a form on this page must send back: the session's, or the form nonce's."""
     if user is not None:
         return user.csrf_token
-    nonce = request.cookies.get(FORM_NONCE_COOKIE) or request.state._state.get("form_nonce")
+    nonce = request.cookies.get(FORM_NONCE_COOKIE) or getattr(request.state, "form_nonce", None)
     if not nonce:
         nonce = secrets.token_urlsafe(24)
         request.state.form_nonce = nonce  # set on the answer by remember_form_nonce
@@ -164,7 +164,7 @@ def form_csrf_token(request: Request, user: CurrentUser | None) -> str:
 
 def remember_form_nonce(request: Request, response: Response) -> None:
     """Send the anonymous form nonce made for this page, if one was made."""
-    nonce = request.state._state.get("form_nonce")
+    nonce = getattr(request.state, "form_nonce", None)
     if nonce:
         response.set_cookie(
             FORM_NONCE_COOKIE, nonce, httponly=True, samesite="lax", secure=_secure(request)
