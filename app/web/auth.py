@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.accounts.tokens import mark_token_used, token_owner
@@ -85,11 +86,14 @@ def _session_claims(request: Request) -> dict | None:
     return claims if isinstance(claims, dict) else None
 
 
-def _session_user(request: Request) -> CurrentUser | None:
+def _session_user(request: Request, session: Session | None = None) -> CurrentUser | None:
     claims = _session_claims(request)
     if claims is None:
         return None
-    with request.app.state.session_factory() as session:
+    if session is None:
+        with request.app.state.session_factory() as own:
+            account = find_user(own, int(claims.get("u", 0)))
+    else:
         account = find_user(session, int(claims.get("u", 0)))
     if account is None or account.session_epoch != claims.get("e"):
         return None
@@ -135,6 +139,13 @@ def api_user(request: Request) -> CurrentUser:
         if not hmac.compare_digest(sent, user.csrf_token):
             raise CsrfError()
     return user
+
+
+def page_user_in(request: Request, session: Session) -> CurrentUser:
+    """`page_user` for a route that holds a database session already (one fewer to open)."""
+    if not hasattr(request.state, "user"):
+        request.state.user = _session_user(request, session)
+    return page_user(request)
 
 
 def page_user(request: Request) -> CurrentUser:

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app.briefings.requests import RateLimitedError, request_personal
@@ -21,9 +22,9 @@ from app.library import store as library
 from app.radar.cache import LruCache
 from app.radar.model_store import model_top_terms, update_model
 from app.radar.ranking import RadarKey, radar_key, rank_for_key
-from app.web.auth import PageUserDep, check_form_csrf
+from app.web.auth import PageUserDep, check_form_csrf, page_user_in
 from app.web.card_store import page_cards
-from app.web.deps import BadParameterError, SessionDep
+from app.web.deps import BadParameterError
 from app.web.links import CardLinks, ViewQuery
 from app.web.me_api import personal_backend
 from app.web.radar_query import RADAR_SIZE, parse_radar_range
@@ -67,23 +68,31 @@ def _heading(since: date | None, until: date | None, shown_day: date | None) -> 
 # Rendered radar pages per RadarKey (the person, the range, the data and everything of theirs
 # the ranking reads), with the CSRF token left as a placeholder: a reload costs the key's few
 # statements and a string replacement, like the Curated Daily page's cache (app.web.page_cache).
-_pages = LruCache[str](64)  # a page of 50 cards is ~250 KB: at most ~16 MB a process
+_pages = LruCache[bytes](64)  # a page of 50 cards is ~250 KB: at most ~16 MB a process
 RADAR_PAGE = 50  # cards a page, as on the Curated Daily page
-CSRF_PLACEHOLDER = "\x00csrf\x00"
+CSRF_PLACEHOLDER = b"\x00csrf\x00"
 
 
 @router.get("/radar")
-def radar(request: Request, user: PageUserDep, session: SessionDep) -> Response:
+async def radar(request: Request) -> Response:
     """Ranked papers with reasons, the model's top terms, and a range form."""
+    # One trip to the thread pool for the whole request, not one per dependency: the cached
+    # page's work is small enough that the hops showed (bench/README.md, radar).
+    return await run_in_threadpool(_radar_answer, request)
+
+
+def _radar_answer(request: Request) -> Response:
     since, until = parse_radar_range(request, frozenset({"page"}))
     number = _page_number(request)
-    key = radar_key(session, user.id, since, until)
-    body = _pages.get((key, number)) if key is not None else None
-    if body is None:
-        body = _render(session, key, since, until, number)
-        if key is not None:
-            _pages.put((key, number), body)
-    return HTMLResponse(body.replace(CSRF_PLACEHOLDER, user.csrf_token), headers=PRIVATE)
+    with request.app.state.session_factory() as session:
+        user = page_user_in(request, session)
+        key = radar_key(session, user.id, since, until)
+        body = _pages.get((key, number)) if key is not None else None
+        if body is None:
+            body = _render(session, key, since, until, number).encode()
+            if key is not None:
+                _pages.put((key, number), body)
+    return HTMLResponse(body.replace(CSRF_PLACEHOLDER, user.csrf_token.encode()), headers=PRIVATE)
 
 
 def _page_number(request: Request) -> int:
@@ -124,7 +133,7 @@ def _render(
     saved = state.library[0] if state else 0
     terms = model_top_terms(session, key.user_id, 12) if key else []
     page = RadarPage(
-        csrf_token=CSRF_PLACEHOLDER,
+        csrf_token=CSRF_PLACEHOLDER.decode(),
         heading=_heading(since, until, key.span[1] if key and since is None else None),
         summary=f"{len(ranked)} paper{'' if len(ranked) == 1 else 's'} for you, best first",
         pager=_pager(since, until, number, first + RADAR_PAGE < len(ranked)),
