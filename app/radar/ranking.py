@@ -69,6 +69,8 @@ class PersonState:
     library: tuple
     feedback: tuple
     follows: tuple[FollowRule, ...]
+    # Not read by the ranking: lets the radar page check a session cookie in the same statement.
+    session_epoch: int | None = None
 
 
 def rank_radar(
@@ -159,6 +161,7 @@ def _read_key_parts(session: Session, user_id: int) -> tuple[PersonState, date |
         library=tuple(row[3:6]),
         feedback=tuple(row[6:12]),
         follows=tuple(FollowRule(*f) for f in session.execute(follows, {"user_id": user_id})),
+        session_epoch=row[17],
     )
     return person, row[12], version_text(*row[13:17])
 
@@ -180,6 +183,7 @@ def _state_statements() -> tuple[Select, Select]:
         *_fingerprint(PaperFeedback.paper_id, PaperFeedback.created_at, *rejected),
         select(func.max(PaperListing.listed_on)).scalar_subquery(),
         *version_columns(),
+        select(User.session_epoch).where(User.id == user_id).scalar_subquery(),
     )
     follows = (
         select(Follow.kind, Follow.value, Follow.match_key, Follow.muted)

@@ -86,6 +86,24 @@ def _session_claims(request: Request) -> dict | None:
     return claims if isinstance(claims, dict) else None
 
 
+@dataclass(frozen=True)
+class SessionClaims:
+    """What a valid signature vouches for; the account's epoch must still match (checked by
+    the caller, in whatever statement it reads the account's row with)."""
+
+    user_id: int
+    epoch: int
+    csrf_token: str
+
+
+def session_claims(request: Request) -> SessionClaims | None:
+    """The signed session cookie's claims, read without the database."""
+    claims = _session_claims(request)
+    if claims is None or not isinstance(claims.get("u"), int):
+        return None
+    return SessionClaims(claims["u"], claims.get("e"), csrf_for(request, str(claims.get("n", ""))))
+
+
 def _session_user(request: Request, session: Session | None = None) -> CurrentUser | None:
     claims = _session_claims(request)
     if claims is None:
@@ -141,19 +159,17 @@ def api_user(request: Request) -> CurrentUser:
     return user
 
 
-def page_user_in(request: Request, session: Session) -> CurrentUser:
-    """`page_user` for a route that holds a database session already (one fewer to open)."""
-    if not hasattr(request.state, "user"):
-        request.state.user = _session_user(request, session)
-    return page_user(request)
+def login_required(request: Request) -> LoginRequiredError:
+    """The redirect to the log-in page, back to this page afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return LoginRequiredError(target)
 
 
 def page_user(request: Request) -> CurrentUser:
     """The person behind a private page; without a session, off to the log-in page."""
     user = optional_user(request)
     if user is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequiredError(target)
+        raise login_required(request)
     return user
 
 

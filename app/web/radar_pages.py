@@ -22,7 +22,13 @@ from app.library import store as library
 from app.radar.cache import LruCache
 from app.radar.model_store import model_top_terms, update_model
 from app.radar.ranking import RadarKey, radar_key, rank_for_key
-from app.web.auth import PageUserDep, check_form_csrf, page_user_in
+from app.web.auth import (
+    PageUserDep,
+    check_form_csrf,
+    login_required,
+    page_user,
+    session_claims,
+)
 from app.web.card_store import page_cards
 from app.web.deps import BadParameterError
 from app.web.links import CardLinks, ViewQuery
@@ -84,15 +90,23 @@ async def radar(request: Request) -> Response:
 def _radar_answer(request: Request) -> Response:
     since, until = parse_radar_range(request, frozenset({"page"}))
     number = _page_number(request)
+    claims = session_claims(request)
+    if claims is None:
+        raise login_required(request)
     with request.app.state.session_factory() as session:
-        user = page_user_in(request, session)
-        key = radar_key(session, user.id, since, until)
+        # The key's statement also reads the account's session epoch: checking the cookie
+        # costs no statement of its own.
+        key = radar_key(session, claims.user_id, since, until)
+        if key is None:
+            page_user(request)  # no person of that id (or nothing listed): the usual check
+        elif key.state.session_epoch != claims.epoch:
+            raise login_required(request)
         body = _pages.get((key, number)) if key is not None else None
         if body is None:
             body = _render(session, key, since, until, number).encode()
             if key is not None:
                 _pages.put((key, number), body)
-    return HTMLResponse(body.replace(CSRF_PLACEHOLDER, user.csrf_token.encode()), headers=PRIVATE)
+    return HTMLResponse(body.replace(CSRF_PLACEHOLDER, claims.csrf_token.encode()), headers=PRIVATE)
 
 
 def _page_number(request: Request) -> int:

@@ -188,8 +188,10 @@ def test_log_out_everywhere(client):
     laptop = TestClient(client.app)
     log_in(laptop, "ada@example.org")
     token = form_token(client, "/account")
+    assert laptop.get("/radar", follow_redirects=False).status_code == 200
     client.post("/account/sessions/end", data={"csrf_token": token})
     assert laptop.get("/account", follow_redirects=False).status_code == 303
+    assert laptop.get("/radar", follow_redirects=False).status_code == 303
     assert client.get("/account", follow_redirects=False).status_code == 303
 
 
