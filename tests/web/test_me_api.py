@@ -138,3 +138,19 @@ def test_the_radar_api_gives_reasons(ada, bob):
     assert bob.get("/api/me/radar?day=2024-11-28").json()["items"] == []
     assert ada.get("/api/me/radar?day=yesterday").status_code == 400
     assert ada.get("/api/me/radar?colour=red").status_code == 400
+
+
+def test_follows_export_and_import_round_trip(ada, bob):
+    ada.send("POST", "/api/me/follows", json={"kind": "author", "value": "Zichen Liu"})
+    ada.send("POST", "/api/me/follows", json={"kind": "keyword", "value": "survey", "muted": True})
+    exported = ada.get("/api/me/follows/export").json()
+    imported = bob.send("POST", "/api/me/follows/import", json=exported)
+    assert imported.status_code == 200 and imported.json() == {"added": 2, "already": 0}
+    rules = {
+        (f["kind"], f["value"], f["muted"]) for f in bob.get("/api/me/follows").json()["items"]
+    }
+    assert rules == {("author", "Zichen Liu", False), ("keyword", "survey", True)}
+    broken = {**exported, "follows": [*exported["follows"], {"kind": "planet", "value": "Mars"}]}
+    refused = ada.send("POST", "/api/me/follows/import", json=broken)
+    assert refused.status_code == 400 and "follows[2]" in refused.json()["detail"]
+    assert bob.send("POST", "/api/me/follows/import", content=b"{not json").status_code == 400
