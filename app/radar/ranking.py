@@ -47,6 +47,7 @@ MAX_RANGE_DAYS = 31
 CACHE_TTL = timedelta(minutes=10)
 
 _rankings = LruCache["Ranking"](256)
+_follow_rules = LruCache[tuple](1024)  # a person's follow rules, by their fingerprint
 
 
 class RadarRangeError(ValueError):
@@ -154,13 +155,21 @@ def _read_key_parts(session: Session, user_id: int) -> tuple[PersonState, date |
     (the radar page reads them on every request, so they travel together)."""
     state, follows = _state_statements()
     row = session.execute(state, {"user_id": user_id}).one()
+    # Follow rows are only ever inserted or deleted, so (count, sum of ids, newest id) tells
+    # whether this process's copy is current; the rules are read only when it is not.
+    rules_key = (database_key(session), user_id, *row[18:21])
+    rules = _follow_rules.get(rules_key)
+    if rules is None:
+        found = session.execute(follows, {"user_id": user_id})
+        rules = tuple(FollowRule(*f) for f in found)
+        _follow_rules.put(rules_key, rules)
     person = PersonState(
         hide_seen=row[0],
         model_updated_at=row[1],
         stats_id=row[2],
         library=tuple(row[3:6]),
         feedback=tuple(row[6:12]),
-        follows=tuple(FollowRule(*f) for f in session.execute(follows, {"user_id": user_id})),
+        follows=rules,
         session_epoch=row[17],
     )
     return person, row[12], version_text(*row[13:17])
@@ -184,6 +193,11 @@ def _state_statements() -> tuple[Select, Select]:
         select(func.max(PaperListing.listed_on)).scalar_subquery(),
         *version_columns(),
         select(User.session_epoch).where(User.id == user_id).scalar_subquery(),
+        select(func.count()).select_from(Follow).where(Follow.user_id == user_id).scalar_subquery(),
+        select(func.coalesce(func.sum(Follow.id), 0))
+        .where(Follow.user_id == user_id)
+        .scalar_subquery(),
+        select(func.max(Follow.id)).where(Follow.user_id == user_id).scalar_subquery(),
     )
     follows = (
         select(Follow.kind, Follow.value, Follow.match_key, Follow.muted)
