@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from app.accounts.passwords import hash_password  # noqa: E402
 from app.curation.days import latest_day  # noqa: E402
 from app.db import make_engine, make_session_factory, transaction  # noqa: E402
+from app.lru import clear_caches  # noqa: E402
 from app.models import (  # noqa: E402
     Author,
     Follow,
@@ -57,7 +58,6 @@ from app.models import (  # noqa: E402
     TermStatistics,
     User,
 )
-from app.radar.cache import clear_caches  # noqa: E402
 from app.radar.model import model_from_json  # noqa: E402
 from app.radar.model_store import model_memory, retrain_model, update_model  # noqa: E402
 from app.radar.ranking import invalidate_radar_cache, rank_radar  # noqa: E402

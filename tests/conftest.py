@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import get_settings, normalise_database_url
 from app.db import make_engine, make_session_factory, upgrade_schema
+from app.lru import clear_caches
 from app.models import Base
-from app.radar.cache import clear_caches
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL_ENV = "ACADEMICHUB_TEST_DATABASE_URL"
@@ -32,9 +32,10 @@ def _database_params() -> list:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_radar_caches() -> Iterator[None]:
-    """The radar's per-process caches are keyed by database URL, ids and times; test databases
-    are emptied and refilled with the same ids and times, so each test starts with none."""
+def _fresh_caches() -> Iterator[None]:
+    """The per-process caches (app.lru: the radar's, the cards rendered on requests) are keyed
+    by ids and times; test databases are emptied and refilled with the same ids and times, so
+    each test starts with none."""
     clear_caches()
     yield
     clear_caches()

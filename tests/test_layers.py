@@ -80,6 +80,7 @@ FORBIDDEN = {
         "app.services",
     ),
     "app.text": ("app.ingest", "app.curation", "app.web"),
+    "app.lru": ("app",),  # a plain data structure, below everything
     # Shared by the offline briefer and the radar: plain text in, terms out.
     "app.text_terms": (
         "app.ingest",

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import one_of
+from app.lru import LruCache
 from app.models import Author, Paper, PaperAuthor, PaperCategory, PaperListing
-from app.radar.cache import LruCache
 from app.radar.scoring import Candidate
 from app.radar.stats import TermStats
 from app.radar.vector_store import cached_vector, database_key

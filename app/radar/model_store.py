@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db import one_of
+from app.lru import LruCache
 from app.models import Paper, PaperFeedback, SavedPaper, UserModel
-from app.radar.cache import LruCache
 from app.radar.model import (
     Change,
     LinearModel,

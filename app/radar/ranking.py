@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.curation.days import latest_day, version_columns, version_text
 from app.db import one_of
+from app.lru import LruCache
 from app.models import (
     Follow,
     PaperFeedback,
@@ -30,7 +31,6 @@ from app.models import (
     User,
     UserModel,
 )
-from app.radar.cache import LruCache
 from app.radar.candidates import load_candidates
 from app.radar.model_store import NOT_INTERESTED, load_model
 from app.radar.rules import SOURCE, FollowRule, HighlightSet, build_highlights, build_rule_set
@@ -155,8 +155,9 @@ def _read_key_parts(session: Session, user_id: int) -> tuple[PersonState, date |
     (the radar page reads them on every request, so they travel together)."""
     state, follows = _state_statements()
     row = session.execute(state, {"user_id": user_id}).one()
-    # Follow rows are only ever inserted or deleted, so (count, sum of ids, newest id) tells
-    # whether this process's copy is current; the rules are read only when it is not.
+    # Follow rows are only ever inserted or deleted, so their fingerprint (count, sum of ids,
+    # newest time: an id SQLite hands out again comes with a new time) tells whether this
+    # process's copy is current; the rules are read only when it is not.
     rules_key = (database_key(session), user_id, *row[18:21])
     rules = _follow_rules.get(rules_key)
     if rules is None:
@@ -193,11 +194,7 @@ def _state_statements() -> tuple[Select, Select]:
         select(func.max(PaperListing.listed_on)).scalar_subquery(),
         *version_columns(),
         select(User.session_epoch).where(User.id == user_id).scalar_subquery(),
-        select(func.count()).select_from(Follow).where(Follow.user_id == user_id).scalar_subquery(),
-        select(func.coalesce(func.sum(Follow.id), 0))
-        .where(Follow.user_id == user_id)
-        .scalar_subquery(),
-        select(func.max(Follow.id)).where(Follow.user_id == user_id).scalar_subquery(),
+        *_fingerprint(Follow.id, Follow.created_at, Follow.user_id == user_id),
     )
     follows = (
         select(Follow.kind, Follow.value, Follow.match_key, Follow.muted)

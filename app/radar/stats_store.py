@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.curation.days import data_version
 from app.db import one_of
+from app.lru import LruCache
 from app.models import Paper, TermStatistics
-from app.radar.cache import LruCache
 from app.radar.stats import TermStats, build_stats, count_documents, stats_from_json, stats_to_json
 
 log = logging.getLogger(__name__)

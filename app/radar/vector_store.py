@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import one_of
+from app.lru import LruCache
 from app.models import Paper
-from app.radar.cache import LruCache
 from app.radar.stats import TermStats
 from app.radar.vectors import TermVector, paper_vector
 

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from app.curation.days import listed_as
 from app.curation.items import load_items
 from app.db import among_bound_ids, is_postgres
+from app.lru import LruCache
 from app.models import CardFragment, Paper
-from app.web.cards import FORMAT, CardLine, FragmentCache, assemble, render_fragment
+from app.web.cards import FORMAT, CardLine, assemble, render_fragment
 from app.web.links import CardLinks
 
-RENDERED_ON_REQUEST = FragmentCache()
+RENDERED_ON_REQUEST = LruCache[str](4096)
 # Paper row ids -> their TL;DRs (app.briefings.tldr_store.tldrs_by_row), when cards show them.
 TldrLookup = Callable[[Session, list[int]], dict[int, str]]
 BATCH = 500

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from threading import Lock
 from urllib.parse import quote_plus, unquote_plus
 
 from markupsafe import Markup, escape
@@ -141,30 +139,3 @@ def _category_href(match: re.Match, links: CardLinks) -> str:
     if unquote_plus(match.group(1)).casefold() not in links.active_categories:
         return match.group(0)
     return str(escape(links.current_href))
-
-
-class FragmentCache:
-    """Fragments rendered on requests, per process, least recently used first out."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._fragments: OrderedDict[tuple[int, str], str] = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, key: tuple[int, str]) -> str | None:
-        with self._lock:
-            fragment = self._fragments.get(key)
-            if fragment is not None:
-                self._fragments.move_to_end(key)
-            return fragment
-
-    def put(self, key: tuple[int, str], fragment: str) -> None:
-        with self._lock:
-            self._fragments[key] = fragment
-            self._fragments.move_to_end(key)
-            while len(self._fragments) > self.size:
-                self._fragments.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._fragments.clear()

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from app.briefings.requests import RateLimitedError, request_personal
 from app.curation.items import find_paper_id, public_ids
 from app.library import store as library
-from app.radar.cache import LruCache
+from app.lru import LruCache
 from app.radar.model_store import model_top_terms, update_model
 from app.radar.ranking import RadarKey, radar_key, rank_for_key
 from app.web.auth import (

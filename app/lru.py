@@ -1,4 +1,5 @@
-"""Small per-process caches (least recently used out), all clearable at once.
+"""Small per-process caches (least recently used out), all clearable at once; the radar's and
+the rendered cards' alike.
 
 Every cached value is keyed by what it was computed from (a data version, a build id, a row's
 modification time), so a stale entry is never served: another process's change shows up as a new
@@ -54,6 +55,6 @@ class LruCache(Generic[Value]):
 
 
 def clear_caches() -> None:
-    """Empty every radar cache of this process."""
+    """Empty every cache of this process."""
     for cache in _REGISTRY:
         cache.clear()
