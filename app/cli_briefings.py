@@ -7,8 +7,9 @@ import sys
 from datetime import date
 
 from app.briefings import store
+from app.briefings.backends import BACKENDS, default_backend, llm_configured
 from app.briefings.scope import BriefingScope
-from app.briefings.worker import BACKENDS, Briefer, brief_now, default_backend, llm_configured
+from app.briefings.worker import Briefer, brief_now
 from app.db import schema_is_current
 
 

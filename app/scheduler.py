@@ -11,10 +11,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from app.briefings.backends import default_backend
 from app.briefings.scope import BriefingScope
 from app.briefings.store import request_briefing
 from app.briefings.tldr_job import summarise_day
-from app.briefings.worker import default_backend
 from app.curation.days import latest_day
 from app.db import transaction
 from app.deliveries.incidents import notify_admins

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.briefings import tldr_store
+from app.briefings.backends import llm_configured
 from app.briefings.scope import BriefingScope, resolve_scope, select_scope_papers
 from app.briefings.tldr import (
     LLM_PROMPT_VERSION,
@@ -16,7 +17,7 @@ from app.briefings.tldr import (
     LlmTldrs,
     offline_tldrs,
 )
-from app.briefings.worker import Briefer, llm_configured
+from app.briefings.worker import Briefer
 from app.db import transaction
 
 log = logging.getLogger(__name__)

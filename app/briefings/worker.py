@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.briefings import store
+from app.briefings.backends import llm_configured
 from app.briefings.citations import check_body
 from app.briefings.draft import Draft
 from app.briefings.llm import ChatClient, Completion
@@ -23,17 +24,6 @@ from app.config import Settings
 from app.db import transaction
 
 log = logging.getLogger(__name__)
-BACKENDS = ("offline", "llm")
-
-
-def llm_configured(settings: Settings) -> bool:
-    """An LLM backend needs at least a server and a model."""
-    return bool(settings.llm_base_url and settings.llm_model)
-
-
-def default_backend(settings: Settings) -> str:
-    """DESIGN: the LLM when one is configured, else the offline briefer."""
-    return "llm" if llm_configured(settings) else "offline"
 
 
 class Briefer:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from app.accounts import follows
+from app.briefings.backends import default_backend
 from app.briefings.requests import RateLimitedError, request_personal
 from app.briefings.store import list_briefings
 from app.curation.items import find_paper_id, load_items, public_ids
@@ -245,11 +246,6 @@ class BriefingIn(BaseModel):
     day: date | None = Field(default=None, description="an announcement day; none: the latest")
 
 
-def personal_backend(settings) -> str:
-    """A signed-in person's briefings use the LLM when one is configured (else offline)."""
-    return "llm" if settings.llm_base_url and settings.llm_model else "offline"
-
-
 @router.get("/briefings")
 def my_briefings(user: ApiUserDep, session: SessionDep, page: int = 1) -> JSONResponse:
     """This person's briefings of their radar, newest first (20 a page)."""
@@ -270,7 +266,7 @@ def brief_my_radar(
     day = body.day if body else None
     try:
         briefing_id = request_personal(
-            session, user.id, day, personal_backend(request.app.state.settings), datetime.now(UTC)
+            session, user.id, day, default_backend(request.app.state.settings), datetime.now(UTC)
         )
     except RateLimitedError as error:
         raise HTTPException(429, str(error), {"Retry-After": str(error.retry_after)}) from None

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from app.briefings.backends import default_backend
 from app.briefings.requests import RateLimitedError, request_personal
 from app.curation.items import find_paper_id, public_ids
 from app.library import store as library
@@ -32,7 +33,6 @@ from app.web.auth import (
 from app.web.card_store import page_cards
 from app.web.deps import BadParameterError
 from app.web.links import CardLinks, ViewQuery
-from app.web.me_api import personal_backend
 from app.web.radar_query import RADAR_SIZE, parse_radar_range
 from app.web.templating import TEMPLATES
 from app.web.views import Pager
@@ -191,7 +191,7 @@ async def brief_radar(request: Request, user: PageUserDep) -> Response:
         day = date.fromisoformat(str(form.get("day"))) if form.get("day") else None
     except ValueError:
         raise BadParameterError("day must be a date as YYYY-MM-DD") from None
-    backend = personal_backend(request.app.state.settings)
+    backend = default_backend(request.app.state.settings)
     try:
         with request.app.state.write_session_factory() as session, session.begin():
             briefing_id = request_personal(session, user.id, day, backend, datetime.now(UTC))
