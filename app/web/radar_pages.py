@@ -33,7 +33,7 @@ from app.web.auth import (
 from app.web.card_store import page_cards
 from app.web.deps import BadParameterError
 from app.web.links import CardLinks, ViewQuery
-from app.web.radar_query import RADAR_SIZE, parse_radar_range
+from app.web.radar_query import RADAR_SIZE, parse_radar_range, range_errors_as_400
 from app.web.templating import TEMPLATES
 from app.web.views import Pager
 
@@ -63,9 +63,12 @@ class RadarPage:
     pager: Pager | None
 
 
-def _heading(since: date | None, until: date | None, shown_day: date | None) -> str:
-    if since is None:
-        return f"Today's radar · {shown_day:%A, %-d %B %Y}" if shown_day else "Today's radar"
+def _heading(span: tuple[date, date] | None, ranged: bool) -> str:
+    if span is None:
+        return "Radar" if ranged else "Today's radar"
+    since, until = span
+    if not ranged:
+        return f"Today's radar · {until:%A, %-d %B %Y}"
     if since == until:
         return f"Radar · {since:%A, %-d %B %Y}"
     return f"Radar · {since:%-d %b} – {until:%-d %b %Y}"
@@ -96,16 +99,20 @@ def _radar_answer(request: Request) -> Response:
     with request.app.state.session_factory() as session:
         # The key's statement also reads the account's session epoch: checking the cookie
         # costs no statement of its own.
-        key = radar_key(session, claims.user_id, since, until)
+        with range_errors_as_400():
+            key = radar_key(session, claims.user_id, since, until)
         if key is None:
             page_user(request)  # no person of that id (or nothing listed): the usual check
         elif key.state.session_epoch != claims.epoch:
             raise login_required(request)
-        body = _pages.get((key, number)) if key is not None else None
+        # The same resolved range asked for by dates, or as "the latest day", reads differently.
+        ranged = since is not None or until is not None
+        body = _pages.get((key, number, ranged)) if key is not None else None
         if body is None:
-            body = _render(session, key, since, until, number).encode()
+            span = key.span if key is not None else None
+            body = _render(session, key, span, ranged, number).encode()
             if key is not None:
-                _pages.put((key, number), body)
+                _pages.put((key, number, ranged), body)
     return HTMLResponse(body.replace(CSRF_PLACEHOLDER, claims.csrf_token.encode()), headers=PRIVATE)
 
 
@@ -116,13 +123,12 @@ def _page_number(request: Request) -> int:
     return int(value)
 
 
-def _pager(since: date | None, until: date | None, number: int, has_next: bool) -> Pager | None:
+def _pager(dates: dict[str, str], number: int, has_next: bool) -> Pager | None:
     if number == 1 and not has_next:
         return None
-    span = [("since", since.isoformat()), ("until", until.isoformat())] if since and until else []
 
     def href(target: int) -> str:
-        return "/radar?" + urlencode([*span, ("page", str(target))])
+        return "/radar?" + urlencode([*dates.items(), ("page", str(target))])
 
     return Pager(
         number, href(number - 1) if number > 1 else None, href(number + 1) if has_next else None
@@ -130,7 +136,7 @@ def _pager(since: date | None, until: date | None, number: int, has_next: bool) 
 
 
 def _render(
-    session, key: RadarKey | None, since: date | None, until: date | None, number: int
+    session, key: RadarKey | None, span: tuple[date, date] | None, ranged: bool, number: int
 ) -> str:
     ranked = rank_for_key(session, key, limit=RADAR_SIZE, now=datetime.now(UTC)) if key else []
     first = (number - 1) * RADAR_PAGE
@@ -146,15 +152,16 @@ def _render(
     follow_count = sum(1 for rule in state.follows if not rule.muted) if state else 0
     saved = state.library[0] if state else 0
     terms = model_top_terms(session, key.user_id, 12) if key else []
+    dates = {"since": span[0].isoformat(), "until": span[1].isoformat()} if span and ranged else {}
     page = RadarPage(
         csrf_token=CSRF_PLACEHOLDER.decode(),
-        heading=_heading(since, until, key.span[1] if key and since is None else None),
+        heading=_heading(span, ranged),
         summary=f"{len(ranked)} paper{'' if len(ranked) == 1 else 's'} for you, best first",
-        pager=_pager(since, until, number, first + RADAR_PAGE < len(ranked)),
+        pager=_pager(dates, number, first + RADAR_PAGE < len(ranked)),
         cards=cards,
-        since=since.isoformat() if since else "",
-        until=until.isoformat() if until else "",
-        brief_day=until.isoformat() if until else "",
+        since=dates.get("since", ""),
+        until=dates.get("until", ""),
+        brief_day=dates.get("until", ""),
         follow_count=follow_count,
         saved_count=saved,
         top_terms=tuple(term for term, weight in terms if weight > 0),

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from app.radar.ranking import RadarEntry, rank_radar
+from app.radar.ranking import RadarEntry, RadarRangeError, rank_radar
 from app.web.deps import BadParameterError
 
 RANGE_PARAMETERS = frozenset({"day", "since", "until"})
-MAX_RANGE = timedelta(days=31)  # a month of papers is already more than anyone reads
 RADAR_SIZE = 100
 
 
@@ -28,7 +28,9 @@ def _date(request: Request, name: str) -> date | None:
 
 
 def parse_radar_range(request: Request, extra: frozenset[str] = frozenset()) -> tuple:
-    """(since, until), both None for the latest announcement day; a bad value is a 400."""
+    """(since, until) as asked (`day` is both; none: the latest announcement day); a malformed
+    value is a 400. The ranking resolves a missing end and checks the range (RadarRangeError,
+    a 400 through `range_errors_as_400`)."""
     unknown = sorted(set(request.query_params.keys()) - RANGE_PARAMETERS - extra)
     if unknown:
         allowed = ", ".join(sorted(RANGE_PARAMETERS | extra))
@@ -39,21 +41,23 @@ def parse_radar_range(request: Request, extra: frozenset[str] = frozenset()) -> 
         if since or until:
             raise BadParameterError("give either day, or since and until, not both")
         return day, day
-    if since is None and until is None:
-        return None, None
-    since = since or (until - MAX_RANGE + timedelta(days=1))
-    until = until or datetime.now(UTC).date()
-    if since > until:
-        raise BadParameterError("since must not be after until")
-    if until - since >= MAX_RANGE:
-        raise BadParameterError(f"a range may cover at most {MAX_RANGE.days} days")
     return since, until
+
+
+@contextmanager
+def range_errors_as_400():
+    """A range the ranking refuses (reversed, too long) answers 400 with its message."""
+    try:
+        yield
+    except RadarRangeError as error:
+        raise BadParameterError(str(error)) from None
 
 
 def radar_entries(
     session: Session, user_id: int, since: date | None, until: date | None
 ) -> list[RadarEntry]:
     """The person's ranked radar for the range, the top RADAR_SIZE."""
-    return rank_radar(
-        session, user_id, since=since, until=until, limit=RADAR_SIZE, now=datetime.now(UTC)
-    )
+    with range_errors_as_400():
+        return rank_radar(
+            session, user_id, since=since, until=until, limit=RADAR_SIZE, now=datetime.now(UTC)
+        )

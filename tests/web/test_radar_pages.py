@@ -170,3 +170,14 @@ def test_the_radar_pages_fifty_at_a_time_and_refuses_bad_pages(ada):
     assert ada.get("/radar?page=3").status_code == 400
     assert ada.get("/radar?page=x").status_code == 400
     assert ada.get("/radar?since=2024-11-28&until=2024-11-01").status_code == 400
+
+
+def test_a_range_with_one_end_is_resolved_by_the_ranking(ada):
+    _post(ada, "/settings/follows", "/settings", kind="author", value="Zichen Liu")
+    to_latest = html.fromstring(ada.get("/radar?since=2024-11-27").text)
+    assert set(to_latest.xpath("//article/@data-paper-id")) == {"2411.00001", "2411.00002"}
+    assert "27 Nov – 28 Nov 2024" in to_latest.xpath("string(//h1)")
+    one_day = ada.get("/api/me/radar?until=2024-11-27").json()["items"]
+    assert [item["id"] for item in one_day] == ["2411.00001"]
+    too_long = ada.get("/api/me/radar?since=2024-01-01&until=2024-11-28")
+    assert too_long.status_code == 400 and "31 days" in too_long.json()["detail"]
