@@ -15,6 +15,8 @@ from functools import lru_cache
 
 ARXIV_FEED_BASE = "https://rss.arxiv.org/rss/"
 BIORXIV_API = "https://api.biorxiv.org/details/"
+# The shape of an arXiv archive or category id: "cs", "cs.AI", "math.AG", "hep-th", "q-bio.NC".
+ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z\-]+)?$")
 # `sources defaults`: a sensible start for a CS lab.
 DEFAULT_SOURCES = ("cs.AI", "cs.LG", "cs.CL")
 

@@ -15,6 +15,7 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.catalogue import ARXIV_CATEGORY
 from app.models import Follow, Source
 from app.text import author_match_key
 
@@ -28,9 +29,8 @@ EXPORT_VERSION = 1
 # Control characters (tabs and newlines included): none belongs in a one-line rule, and
 # PostgreSQL refuses NUL in text.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# arXiv's codes ("cs.LG", "q-bio.NC", "hep-th", "astro-ph.CO"), or a journal's subject as its feed
-# names it ("cancer biology", "Neuroscience & Behavior"): words, no markup.
-_ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z\-]+)?$")
+# A category follow is an arXiv code (app.catalogue.ARXIV_CATEGORY), or a journal's subject as
+# its feed names it ("cancer biology", "Neuroscience & Behavior"): words, no markup.
 _SUBJECT_CATEGORY = re.compile(r"^[\w][\w .,&'()/+:\-]*$")
 
 
@@ -107,7 +107,7 @@ def _match_key(session: Session, kind: str, value: str) -> str:
 def _category(value: str) -> str:
     if len(value) > MAX_CATEGORY_LENGTH:
         raise FollowError(f"category is longer than {MAX_CATEGORY_LENGTH} characters")
-    if not (_ARXIV_CATEGORY.match(value) or _SUBJECT_CATEGORY.match(value)):
+    if not (ARXIV_CATEGORY.match(value) or _SUBJECT_CATEGORY.match(value)):
         raise FollowError(
             f"category {value!r} is neither an arXiv code like cs.LG nor a subject name"
         )

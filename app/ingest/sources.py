@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.catalogue import ARXIV_FEED_BASE, DEFAULT_SOURCES, find_entry
+from app.catalogue import ARXIV_CATEGORY, ARXIV_FEED_BASE, DEFAULT_SOURCES, find_entry
 from app.ingest import biorxiv
 from app.ingest.schedule import arxiv_feed_categories, is_arxiv_announcement_feed
 from app.models import Source
 
 KINDS = ("arxiv", "rss", "atom", "biorxiv")
-# An arXiv archive or category id: "cs", "cs.AI", "math.AG", "hep-th", "astro-ph.CO", "q-bio.NC".
-ARXIV_CATEGORY = re.compile(r"^[a-z][a-z\-]*(\.[A-Za-z\-]+)?$")
 DEFAULT_CATEGORIES = DEFAULT_SOURCES
 
 
